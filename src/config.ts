@@ -1,0 +1,247 @@
+// Owns the process configuration: reads an environment object once, validates every variable with one
+// schema, and returns a frozen, typed Config. Nothing else in the app reads process.env.
+import { z } from 'zod';
+import { E164, LANGUAGE_TAG, SAY_VOICE } from './formats';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const textWithDefault = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? fallback : v.trim()));
+
+const booleanFlag = (fallback: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback;
+      const s = v.trim().toLowerCase();
+      if (['true', '1', 'yes', 'on'].includes(s)) return true;
+      if (['false', '0', 'no', 'off'].includes(s)) return false;
+      ctx.addIssue({ code: 'custom', message: `must be true or false, got "${v}"` });
+      return z.NEVER;
+    });
+
+const integerInRange = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback;
+      const n = Number(v.trim());
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max}, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const e164Optional = optionalText.refine((v) => v === undefined || E164.test(v), {
+  message: 'must be an E.164 phone number such as +14155551212',
+});
+
+/** `trust proxy` as Express understands it, but never `true` (that trusts every hop's X-Forwarded-*). */
+const trustProxy = z
+  .string()
+  .optional()
+  .transform((v, ctx): false | number | string => {
+    const s = (v ?? '').trim();
+    if (s === '' || s.toLowerCase() === 'false') return false;
+    if (/^\d+$/.test(s)) return Number(s);
+    if (s.toLowerCase() === 'true') {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'must not be "true" (that trusts X-Forwarded-* from anyone); use the number of proxies in front (e.g. 1) or their addresses (e.g. loopback or 10.0.0.4)',
+      });
+      return z.NEVER;
+    }
+    if (!/^[\w.:/, -]+$/.test(s)) {
+      ctx.addIssue({ code: 'custom', message: 'must be false, a hop count, or comma-separated addresses/subnets' });
+      return z.NEVER;
+    }
+    return s;
+  });
+
+/** An http(s) origin with an optional path prefix; stored without a trailing slash. */
+const publicBaseUrl = optionalText.transform((v, ctx) => {
+  if (v === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `must be an absolute http(s) URL such as https://example.com, got "${v}"` });
+    return z.NEVER;
+  }
+  if (!['http:', 'https:'].includes(url.protocol) || url.search || url.hash || url.username || url.password) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be an http(s) origin (optionally with a path prefix), without query, fragment or credentials',
+    });
+    return z.NEVER;
+  }
+  return v.replace(/\/+$/, '');
+});
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: integerInRange(3000, 0, 65535),
+    PUBLIC_BASE_URL: publicBaseUrl,
+    TWILIO_ACCOUNT_SID: optionalText.refine((v) => v === undefined || /^AC[0-9a-f]{32}$/.test(v), {
+      message: 'must be an Account SID: "AC" followed by 32 lowercase hex characters',
+    }),
+    TWILIO_AUTH_TOKEN: optionalText.refine((v) => v === undefined || /^[0-9a-f]{32}$/.test(v), {
+      message: 'must be the 32-character hex auth token from the Twilio Console',
+    }),
+    TWILIO_PHONE_NUMBER: e164Optional,
+    TWILIO_VALIDATE_SIGNATURE: booleanFlag(true),
+    TRUST_PROXY: trustProxy,
+    LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+    BODY_LIMIT_BYTES: integerInRange(64 * 1024, 1024, 10 * 1024 * 1024),
+    SHUTDOWN_TIMEOUT_MS: integerInRange(10_000, 0, 120_000),
+    SAY_VOICE: optionalText.refine((v) => v === undefined || SAY_VOICE.test(v), {
+      message: 'must be a Twilio voice name such as alice or Polly.Joanna-Neural',
+    }),
+    SAY_LANGUAGE: optionalText.refine((v) => v === undefined || LANGUAGE_TAG.test(v), {
+      message: 'must be a language tag such as en-US',
+    }),
+    VOICE_GREETING: textWithDefault('Thanks for calling.'),
+    VOICE_MENU_PROMPT: textWithDefault(
+      'To speak with someone, press 1 or say one. To leave a voicemail, press 2. To hear this message again, press 3.',
+    ),
+    VOICEMAIL_PROMPT: textWithDefault('Please leave a message after the tone. Press the pound key when you are done.'),
+    VOICEMAIL_THANKS: textWithDefault('Thanks for your message. Goodbye.'),
+    VOICEMAIL_MAX_LENGTH: integerInRange(120, 1, 14_400),
+    VOICEMAIL_TRANSCRIBE: booleanFlag(false),
+    FORWARD_TO: e164Optional,
+    FORWARD_TIMEOUT: integerInRange(20, 5, 600),
+    SMS_REPLY: textWithDefault('Thanks for your message. We will get back to you soon.'),
+    SMS_HELP_REPLY: textWithDefault('Reply with any message and we will get back to you. Reply STOP to opt out.'),
+    SMS_MEDIA_REPLY: textWithDefault('Thanks, we received your attachment.'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && env.TWILIO_VALIDATE_SIGNATURE && !env.TWILIO_AUTH_TOKEN) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TWILIO_AUTH_TOKEN'],
+        message:
+          'is required in production while TWILIO_VALIDATE_SIGNATURE is true (without it no request could be verified)',
+      });
+    }
+  });
+
+type Env = z.output<typeof schema>;
+
+export interface Config {
+  readonly env: Env['NODE_ENV'];
+  readonly port: number;
+  readonly publicBaseUrl?: string;
+  readonly trustProxy: false | number | string;
+  readonly logLevel: Env['LOG_LEVEL'];
+  readonly bodyLimitBytes: number;
+  readonly shutdownTimeoutMs: number;
+  readonly twilio: {
+    readonly accountSid?: string;
+    readonly authToken?: string;
+    readonly phoneNumber?: string;
+  };
+  /** True only when a token is present and checking was not switched off. */
+  readonly validateSignatures: boolean;
+  readonly say: { readonly voice?: string; readonly language?: string };
+  readonly voice: {
+    readonly greeting: string;
+    readonly menuPrompt: string;
+    readonly forwardTo?: string;
+    readonly forwardTimeout: number;
+  };
+  readonly voicemail: {
+    readonly prompt: string;
+    readonly thanks: string;
+    readonly maxLength: number;
+    readonly transcribe: boolean;
+  };
+  readonly sms: {
+    readonly reply: string;
+    readonly helpReply: string;
+    readonly mediaReply: string;
+  };
+  /** Start-up warnings for the entry point to log (the config module itself never logs). */
+  readonly warnings: readonly string[];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Validates `env` (normally process.env after dotenv) and returns the frozen Config, or throws ConfigError. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    // Never echo a secret's value back: messages only describe what is wrong.
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'} ${i.message}`));
+  }
+  const e = parsed.data;
+  const validateSignatures = e.TWILIO_VALIDATE_SIGNATURE && e.TWILIO_AUTH_TOKEN !== undefined;
+  const warnings: string[] = [];
+  if (!validateSignatures) {
+    warnings.push(
+      e.TWILIO_VALIDATE_SIGNATURE
+        ? 'TWILIO_AUTH_TOKEN is not set: X-Twilio-Signature checks are DISABLED and anyone can call the webhooks. Set it before exposing this server.'
+        : 'TWILIO_VALIDATE_SIGNATURE=false: X-Twilio-Signature checks are DISABLED and anyone can call the webhooks.',
+    );
+  }
+  if (!e.PUBLIC_BASE_URL) {
+    warnings.push(
+      'PUBLIC_BASE_URL is not set: signed URLs and callback URLs are rebuilt from each request. Set it to the exact origin Twilio calls.',
+    );
+  }
+  return deepFreeze({
+    env: e.NODE_ENV,
+    port: e.PORT,
+    publicBaseUrl: e.PUBLIC_BASE_URL,
+    trustProxy: e.TRUST_PROXY,
+    logLevel: e.LOG_LEVEL,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    twilio: {
+      accountSid: e.TWILIO_ACCOUNT_SID,
+      authToken: e.TWILIO_AUTH_TOKEN,
+      phoneNumber: e.TWILIO_PHONE_NUMBER,
+    },
+    validateSignatures,
+    say: { voice: e.SAY_VOICE, language: e.SAY_LANGUAGE },
+    voice: {
+      greeting: e.VOICE_GREETING,
+      menuPrompt: e.VOICE_MENU_PROMPT,
+      forwardTo: e.FORWARD_TO,
+      forwardTimeout: e.FORWARD_TIMEOUT,
+    },
+    voicemail: {
+      prompt: e.VOICEMAIL_PROMPT,
+      thanks: e.VOICEMAIL_THANKS,
+      maxLength: e.VOICEMAIL_MAX_LENGTH,
+      transcribe: e.VOICEMAIL_TRANSCRIBE,
+    },
+    sms: { reply: e.SMS_REPLY, helpReply: e.SMS_HELP_REPLY, mediaReply: e.SMS_MEDIA_REPLY },
+    warnings,
+  });
+}

@@ -1,0 +1,58 @@
+// Owns the X-Twilio-Signature check for every Twilio-facing route: form POSTs (URL + sorted params),
+// GETs (URL with query), and JSON bodies (URL carrying bodySHA256). Fails closed with 403 text/plain.
+import type { RequestHandler, Request, Response } from 'express';
+import { validateRequest, validateRequestWithBody } from 'twilio';
+import { requestPublicUrl } from '../http/publicUrl';
+
+export interface SignatureCheckOptions {
+  /** Off only in development without a token; the config module decides and warns. */
+  readonly enabled: boolean;
+  readonly authToken: string | undefined;
+  readonly publicBaseUrl: string | undefined;
+}
+
+/** res.locals flag: this request came from Twilio (or checking is deliberately off). */
+export const TWILIO_TRUSTED = 'twilioTrusted';
+
+function formParams(req: Request): Record<string, unknown> {
+  if (req.method !== 'POST' || !req.is('application/x-www-form-urlencoded')) return {};
+  return typeof req.body === 'object' && req.body !== null ? (req.body as Record<string, unknown>) : {};
+}
+
+/** Returns why the request is not Twilio's, or undefined when the signature matches. */
+function rejectionReason(req: Request, authToken: string, publicBaseUrl: string | undefined): string | undefined {
+  const signature = req.get('x-twilio-signature');
+  if (!signature) return 'missing X-Twilio-Signature header';
+  const url = requestPublicUrl(req, publicBaseUrl);
+  try {
+    if (typeof req.query.bodySHA256 === 'string') {
+      if (req.rawBody === undefined) return 'bodySHA256 given but the body is not JSON';
+      return validateRequestWithBody(authToken, signature, url, req.rawBody) ? undefined : 'signature or body hash does not match';
+    }
+    if (req.is('application/json')) return 'JSON body without bodySHA256 in the URL';
+    return validateRequest(authToken, signature, url, formParams(req)) ? undefined : 'signature does not match';
+  } catch {
+    // twilio's helpers parse the URL; a Host header that makes no URL is simply not a match.
+    return 'request URL could not be rebuilt';
+  }
+}
+
+function forbid(req: Request, res: Response, reason: string): void {
+  // The expected signature and the token stay out of the log: path and reason are enough to debug.
+  req.log.warn({ path: req.path, method: req.method, reason }, 'rejected request: Twilio signature check failed');
+  res.status(403).type('text/plain; charset=utf-8').send(`Forbidden: ${reason}\n`);
+}
+
+export function twilioSignature(options: SignatureCheckOptions): RequestHandler {
+  const { enabled, authToken, publicBaseUrl } = options;
+  return (req, res, next) => {
+    if (enabled && authToken) {
+      const reason = rejectionReason(req, authToken, publicBaseUrl);
+      if (reason) return forbid(req, res, reason);
+    } else if (enabled) {
+      return forbid(req, res, 'signature checking is on but no auth token is configured');
+    }
+    res.locals[TWILIO_TRUSTED] = true;
+    next();
+  };
+}

@@ -1,0 +1,69 @@
+// Process entry: loads .env and the config (exit 1 naming the bad variable), logs start-up warnings, listens
+// on PORT, and on SIGTERM/SIGINT stops accepting, lets in-flight requests finish, and exits 0 (or 1 when
+// draining outlasts SHUTDOWN_TIMEOUT_MS).
+import type { Server } from 'node:http';
+import { config as loadDotenv } from 'dotenv';
+import { createApp } from './app';
+import { ConfigError, loadConfig, type Config } from './config';
+import { createLogger, type Logger } from './logger';
+
+function readConfig(): Config {
+  loadDotenv({ quiet: true });
+  try {
+    return loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\nSee .env.example for every variable and its meaning.\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+function shutDownOnSignals(server: Server, logger: Logger, timeoutMs: number): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
+    server.close((err) => {
+      if (err) logger.error({ err }, 'error while closing the server');
+      logger.info('stopped');
+      logger.flush();
+      process.exit(err ? 1 : 0);
+    });
+    // Keep-alive sockets with no request in flight would otherwise hold close() open.
+    server.closeIdleConnections();
+    setTimeout(() => {
+      logger.error({ timeoutMs }, 'in-flight requests did not finish in time: exiting');
+      logger.flush();
+      process.exit(1);
+    }, timeoutMs).unref();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+function main(): void {
+  const config = readConfig();
+  const logger = createLogger(config.logLevel);
+  for (const warning of config.warnings) logger.warn(warning);
+  const app = createApp(config, { logger });
+  const server = app.listen(config.port);
+  server.on('listening', () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    logger.info({ port, env: config.env, publicBaseUrl: config.publicBaseUrl ?? null }, `listening on port ${port}`);
+  });
+  server.on('error', (err: NodeJS.ErrnoException) => {
+    const hint = err.code === 'EACCES' ? ' (ports below 1024 need root or CAP_NET_BIND_SERVICE)' : '';
+    logger.fatal({ err }, `cannot listen on port ${config.port}${hint}`);
+    process.exit(1);
+  });
+  shutDownOnSignals(server, logger, config.shutdownTimeoutMs);
+}
+
+main();
