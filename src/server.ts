@@ -60,7 +60,10 @@ function main(): void {
   });
   server.on('error', (err: NodeJS.ErrnoException) => {
     const hint = err.code === 'EACCES' ? ' (ports below 1024 need root or CAP_NET_BIND_SERVICE)' : '';
-    logger.fatal({ err }, `cannot listen on port ${config.port}${hint}`);
+    const message = `cannot listen on port ${config.port}: ${err.code ?? err.message}${hint}`;
+    logger.fatal({ err }, message);
+    // Visible whatever LOG_LEVEL says, like a config error: the process is about to exit.
+    process.stderr.write(`${message}\n`);
     process.exit(1);
   });
   shutDownOnSignals(server, logger, config.shutdownTimeoutMs);

@@ -39,7 +39,8 @@ function rejectionReason(req: Request, authToken: string, publicBaseUrl: string 
 
 function forbid(req: Request, res: Response, reason: string): void {
   // The expected signature and the token stay out of the log: path and reason are enough to debug.
-  req.log.warn({ path: req.path, method: req.method, reason }, 'rejected request: Twilio signature check failed');
+  const path = req.originalUrl.split('?')[0];
+  req.log.warn({ path, method: req.method, reason }, 'rejected request: Twilio signature check failed');
   res.status(403).type('text/plain; charset=utf-8').send(`Forbidden: ${reason}\n`);
 }
 

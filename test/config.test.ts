@@ -1,0 +1,115 @@
+// Config: read once, validated with errors that name the variable, frozen, with the start-up rules for tokens.
+import { ConfigError, loadConfig } from '../src/config';
+import { TEST_AUTH_TOKEN, testEnv } from './support/config';
+
+function problemsOf(env: Record<string, string | undefined>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return [...(err as ConfigError).problems];
+  }
+  throw new Error('expected loadConfig to throw');
+}
+
+describe('when the environment is empty', () => {
+  const config = loadConfig({});
+
+  it('then development defaults apply', () => {
+    expect(config).toMatchObject({
+      env: 'development',
+      port: 3000,
+      trustProxy: false,
+      logLevel: 'info',
+      bodyLimitBytes: 65536,
+      validateSignatures: false,
+      voice: { forwardTimeout: 20, greeting: 'Thanks for calling.' },
+      voicemail: { maxLength: 120, transcribe: false },
+    });
+    expect(config.publicBaseUrl).toBeUndefined();
+  });
+
+  it('then a loud warning says signature checks are disabled', () => {
+    expect(config.warnings.join('\n')).toMatch(/TWILIO_AUTH_TOKEN is not set: X-Twilio-Signature checks are DISABLED/);
+  });
+
+  it('then the config is frozen, nested objects included', () => {
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.voice)).toBe(true);
+  });
+});
+
+describe('when a variable is invalid', () => {
+  it.each([
+    ['PORT', 'eighty', /^PORT must be a whole number from 0 to 65535/],
+    ['PORT', '70000', /^PORT must be a whole number/],
+    ['PUBLIC_BASE_URL', 'example.com', /^PUBLIC_BASE_URL must be an absolute http\(s\) URL/],
+    ['PUBLIC_BASE_URL', 'https://example.com/?x=1', /^PUBLIC_BASE_URL must be an http\(s\) origin/],
+    ['PUBLIC_BASE_URL', 'ftp://example.com', /^PUBLIC_BASE_URL must be an http\(s\) origin/],
+    ['TWILIO_ACCOUNT_SID', 'SK123', /^TWILIO_ACCOUNT_SID must be an Account SID/],
+    ['TWILIO_PHONE_NUMBER', '555-1234', /^TWILIO_PHONE_NUMBER must be an E.164 phone number/],
+    ['FORWARD_TO', '0044 20 7946 0000', /^FORWARD_TO must be an E.164 phone number/],
+    ['TWILIO_VALIDATE_SIGNATURE', 'maybe', /^TWILIO_VALIDATE_SIGNATURE must be true or false/],
+    ['TRUST_PROXY', 'true', /^TRUST_PROXY must not be "true"/],
+    ['LOG_LEVEL', 'verbose', /^LOG_LEVEL /],
+    ['NODE_ENV', 'staging', /^NODE_ENV /],
+    ['SAY_VOICE', 'Polly Joanna', /^SAY_VOICE must be a Twilio voice name/],
+    ['SAY_LANGUAGE', 'english', /^SAY_LANGUAGE must be a language tag/],
+    ['FORWARD_TIMEOUT', '2', /^FORWARD_TIMEOUT must be a whole number from 5 to 600/],
+    ['VOICEMAIL_MAX_LENGTH', '0', /^VOICEMAIL_MAX_LENGTH must be a whole number/],
+  ])('then %s=%p is reported by name', (name, value, message) => {
+    const problems = problemsOf({ [name]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(message);
+  });
+
+  it('then every invalid variable is reported at once', () => {
+    expect(problemsOf({ PORT: 'x', FORWARD_TO: 'y', LOG_LEVEL: 'z' }).map((p) => p.split(' ')[0]).sort()).toEqual([
+      'FORWARD_TO',
+      'LOG_LEVEL',
+      'PORT',
+    ]);
+  });
+
+  it('then a malformed auth token is reported without echoing its value', () => {
+    const almostAToken = `${TEST_AUTH_TOKEN}zz`;
+    const problems = problemsOf({ TWILIO_AUTH_TOKEN: almostAToken });
+    expect(problems[0]).toMatch(/^TWILIO_AUTH_TOKEN must be the 32-character hex auth token/);
+    expect(problems.join(' ')).not.toContain(almostAToken);
+  });
+});
+
+describe('when running in production', () => {
+  it('then a missing auth token with signature checks on refuses to start', () => {
+    const problems = problemsOf({ NODE_ENV: 'production' });
+    expect(problems).toEqual([expect.stringMatching(/^TWILIO_AUTH_TOKEN is required in production/)]);
+  });
+
+  it('then with a token, checks are on and no signature warning is given', () => {
+    const config = loadConfig(testEnv({ NODE_ENV: 'production' }));
+    expect(config.validateSignatures).toBe(true);
+    expect(config.warnings).toEqual([]);
+  });
+
+  it('then checks switched off explicitly start, with a warning', () => {
+    const config = loadConfig({ NODE_ENV: 'production', TWILIO_VALIDATE_SIGNATURE: 'false' });
+    expect(config.validateSignatures).toBe(false);
+    expect(config.warnings.join()).toMatch(/TWILIO_VALIDATE_SIGNATURE=false/);
+  });
+});
+
+describe('when values need normalising', () => {
+  it('then PUBLIC_BASE_URL loses its trailing slash and TRUST_PROXY keeps counts and addresses', () => {
+    expect(loadConfig({ PUBLIC_BASE_URL: 'https://example.com/' }).publicBaseUrl).toBe('https://example.com');
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toBe('loopback, 10.0.0.0/8');
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+  });
+
+  it('then blank values fall back to defaults', () => {
+    expect(loadConfig({ PORT: '', VOICE_GREETING: '   ', FORWARD_TO: '' })).toMatchObject({
+      port: 3000,
+      voice: { greeting: 'Thanks for calling.', forwardTo: undefined },
+    });
+  });
+});

@@ -1,0 +1,138 @@
+// The built server as a real process: starts, answers, drains in-flight requests on SIGTERM, and refuses bad config.
+import { spawnSync } from 'node:child_process';
+import http from 'node:http';
+import { getExpectedTwilioSignature } from 'twilio';
+import { TEST_AUTH_TOKEN, testEnv } from './support/config';
+import { formBody, parseCurl } from './support/curl';
+import { SERVER_ENTRY, SIGN_ENTRY, childEnv, emptyDir, startServer } from './support/process';
+import { parseTwiml } from './support/twiml';
+
+const BASE = 'https://voice.example.com';
+
+describe('when the built server runs as a process', () => {
+  it('then it answers /healthz and a signed /voice, and exits 0 on SIGTERM', async () => {
+    const server = await startServer(testEnv({ LOG_LEVEL: 'info', PUBLIC_BASE_URL: BASE }));
+    try {
+      const health = await fetch(`${server.url}/healthz`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({ status: 'ok' });
+
+      const params = { CallSid: 'CA0123456789abcdef0123456789abcdef', From: '+15551234567' };
+      const voice = await fetch(`${server.url}/voice`, {
+        method: 'POST',
+        headers: { 'X-Twilio-Signature': getExpectedTwilioSignature(TEST_AUTH_TOKEN, `${BASE}/voice`, params) },
+        body: new URLSearchParams(params),
+      });
+      expect(voice.status).toBe(200);
+      expect(parseTwiml(await voice.text()).children[0]?.name).toBe('Say');
+
+      const unsigned = await fetch(`${server.url}/voice`, { method: 'POST', body: new URLSearchParams(params) });
+      expect(unsigned.status).toBe(403);
+    } finally {
+      server.child.kill('SIGTERM');
+    }
+    expect(await server.exited).toBe(0);
+    expect(server.stdout()).toContain('"msg":"stopped"');
+    expect(server.stdout()).not.toContain(TEST_AUTH_TOKEN);
+  });
+
+  it('then a request in flight when SIGTERM arrives still completes, and new connections are refused', async () => {
+    const server = await startServer(testEnv({ TWILIO_VALIDATE_SIGNATURE: 'false' }));
+    const body = 'Body=hello&From=%2B15551234567';
+    const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = http.request(
+        { host: '127.0.0.1', port: server.port, path: '/sms', method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(body) } },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        },
+      );
+      req.on('error', reject);
+      // Half the body now: the request is in flight when the signal arrives.
+      req.write(body.slice(0, 10));
+      setTimeout(() => {
+        server.child.kill('SIGTERM');
+        setTimeout(async () => {
+          await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
+          req.end(body.slice(10));
+        }, 300);
+      }, 200);
+    });
+    const result = await response;
+    expect(result.status).toBe(200);
+    expect(parseTwiml(result.text).children[0]?.name).toBe('Message');
+    expect(await server.exited).toBe(0);
+  });
+
+  it('then development with no credentials starts and warns loudly that checks are off', async () => {
+    const server = await startServer({ NODE_ENV: 'development' });
+    server.child.kill('SIGTERM');
+    await server.exited;
+    expect(server.stdout()).toMatch(/"level":40.*X-Twilio-Signature checks are DISABLED/);
+  });
+});
+
+describe('when the config is invalid', () => {
+  const run = (env: Record<string, string>) =>
+    spawnSync(process.execPath, [SERVER_ENTRY], { cwd: emptyDir(), env: childEnv(env), encoding: 'utf8', timeout: 10_000 });
+
+  it('then the process exits 1 naming the variable and what is wrong', () => {
+    const result = run({ PORT: 'eighty' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/PORT must be a whole number from 0 to 65535, got "eighty"/);
+  });
+
+  it('then production without an auth token refuses to start', () => {
+    const result = run({ NODE_ENV: 'production' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/TWILIO_AUTH_TOKEN is required in production/);
+  });
+
+  it('then a port already in use exits 1 with a clear line', async () => {
+    const server = await startServer(testEnv());
+    try {
+      const result = run({ ...(testEnv() as Record<string, string>), PORT: String(server.port) });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(/cannot listen on port \d+: EADDRINUSE/);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+  });
+});
+
+describe('when the sign helper prints a curl command', () => {
+  it('then that exact request is accepted by the running server', async () => {
+    const server = await startServer(testEnv({ PUBLIC_BASE_URL: undefined }));
+    try {
+      const signed = spawnSync(
+        process.execPath,
+        [SIGN_ENTRY, 'POST', '/voice/menu', 'From=+15551234567', 'Digits=2', "Note=it's & <ok>"],
+        { cwd: emptyDir(), env: childEnv(testEnv({ PUBLIC_BASE_URL: server.url })), encoding: 'utf8', timeout: 10_000 },
+      );
+      expect(signed.status).toBe(0);
+      const curl = parseCurl(signed.stdout);
+      expect(curl.url).toBe(`${server.url}/voice/menu`);
+      const res = await fetch(curl.url, {
+        method: curl.method,
+        headers: { ...curl.headers, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: formBody(curl.data),
+      });
+      expect(res.status).toBe(200);
+      expect(parseTwiml(await res.text()).children.some((c) => c.name === 'Record')).toBe(true);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+  });
+
+  it('then bad arguments exit non-zero with a reason', () => {
+    const result = spawnSync(process.execPath, [SIGN_ENTRY, 'POST', 'voice'], {
+      cwd: emptyDir(), env: childEnv({}), encoding: 'utf8', timeout: 10_000,
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/a PATH starting with \/ is required/);
+  });
+});

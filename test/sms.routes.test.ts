@@ -1,0 +1,63 @@
+// The SMS auto-reply at /sms, on parsed TwiML.
+import { createApp } from '../src/app';
+import { testConfig } from './support/config';
+import { signedGet, signedPost } from './support/signing';
+import { only, parseTwiml } from './support/twiml';
+
+const SMS = { MessageSid: 'SM0123456789abcdef0123456789abcdef', From: '+15551234567', To: '+15550006666', NumMedia: '0' };
+const app = createApp(testConfig({ SMS_REPLY: 'Hi {From}, you said: {Body}' }));
+
+async function reply(params: Record<string, string>, target = app): Promise<string | undefined> {
+  const res = await signedPost(target, '/sms', { ...SMS, ...params });
+  expect(res.status).toBe(200);
+  expect(res.headers['content-type']).toBe('text/xml; charset=utf-8');
+  const doc = parseTwiml(res.text);
+  if (doc.children.length === 0) return undefined;
+  return only(doc, 'Message').text;
+}
+
+describe('when an SMS arrives at /sms', () => {
+  it('then the configured reply is sent with {From} and {Body} filled in', async () => {
+    expect(await reply({ Body: 'hello' })).toBe('Hi +15551234567, you said: hello');
+  });
+
+  it('then XML metacharacters in the body are escaped by the builder and come back intact', async () => {
+    const res = await signedPost(app, '/sms', { ...SMS, Body: '<Hangup/> & "quotes" \'x\'' });
+    expect(res.text).not.toContain('<Hangup/>');
+    expect(only(parseTwiml(res.text), 'Message').text).toBe('Hi +15551234567, you said: <Hangup/> & "quotes" \'x\'');
+  });
+
+  it('then a body containing a placeholder is not expanded a second time', async () => {
+    expect(await reply({ Body: '{From}' })).toBe('Hi +15551234567, you said: {From}');
+  });
+
+  it.each([['HELP'], ['help'], ['  Help  '], ['INFO']])('then %p gets the help text', async (body) => {
+    expect(await reply({ Body: body })).toBe('Reply with any message and we will get back to you. Reply STOP to opt out.');
+  });
+
+  it('then a message with media is acknowledged', async () => {
+    expect(await reply({ Body: '', NumMedia: '2', MediaUrl0: 'https://api.twilio.com/m/1' })).toBe(
+      'Thanks, we received your attachment.',
+    );
+  });
+
+  it.each([[''], ['   ']])('then a blank body gets an empty <Response/>', async (body) => {
+    expect(await reply({ Body: body })).toBeUndefined();
+  });
+
+  it.each([['STOP'], ['stop'], ['Unsubscribe'], ['START']])(
+    'then the keyword %p, which Twilio answers itself, gets an empty <Response/>',
+    async (body) => {
+      expect(await reply({ Body: body })).toBeUndefined();
+    },
+  );
+
+  it('then a GET works like a POST', async () => {
+    const res = await signedGet(app, '/sms', { ...SMS, Body: 'hello' });
+    expect(only(parseTwiml(res.text), 'Message').text).toBe('Hi +15551234567, you said: hello');
+  });
+
+  it('then a non-numeric NumMedia is treated as no media', async () => {
+    expect(await reply({ Body: 'hey', NumMedia: 'lots' })).toBe('Hi +15551234567, you said: hey');
+  });
+});

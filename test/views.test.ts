@@ -1,0 +1,64 @@
+// Views are pure: typed input in, TwiML out. Tested here with no HTTP at all.
+import { messagingTwiml } from '../views/sms';
+import { messageTwimlet } from '../views/twimlets';
+import { apologyTwiml, forwardTwiml, menuTwiml, voicemailTwiml } from '../views/voice';
+import { only, parseTwiml, verbs } from './support/twiml';
+
+const say = { voice: 'alice', language: 'en-GB' };
+
+describe('voice views', () => {
+  it('menuTwiml skips a blank intro and applies voice and language everywhere', () => {
+    const doc = parseTwiml(menuTwiml({ intro: ' ', menuPrompt: 'Press 1.', menuUrl: 'https://h/voice/menu', say }));
+    expect(verbs(doc)).toEqual(['Gather', 'Gather', 'Say', 'Hangup']);
+    expect(only(doc.children[0]!, 'Say').attrs).toEqual(say);
+    expect(doc.children[2]?.attrs).toEqual(say);
+  });
+
+  it('forwardTwiml leaves callerId out when none is known', () => {
+    const doc = parseTwiml(forwardTwiml({ forwardTo: '+15557654321', timeout: 30, dialStatusUrl: 'https://h/d', say: {} }));
+    expect(only(doc, 'Dial').attrs).toEqual({ action: 'https://h/d', method: 'POST', timeout: '30' });
+  });
+
+  it('voicemailTwiml records, then covers the no-recording case', () => {
+    const doc = parseTwiml(
+      voicemailTwiml({
+        intro: 'Busy.',
+        prompt: 'Talk.',
+        maxLength: 30,
+        transcribe: false,
+        actionUrl: 'https://h/a',
+        recordingStatusUrl: 'https://h/r',
+        transcribeCallbackUrl: 'https://h/t',
+        say: {},
+      }),
+    );
+    expect(doc.children.map((c) => [c.name, c.text])).toEqual([
+      ['Say', 'Busy.'],
+      ['Say', 'Talk.'],
+      ['Record', ''],
+      ['Say', 'We did not receive a recording. Goodbye.'],
+      ['Hangup', ''],
+    ]);
+  });
+
+  it('apologyTwiml says sorry and hangs up', () => {
+    expect(verbs(parseTwiml(apologyTwiml(say)))).toEqual(['Say', 'Hangup']);
+  });
+});
+
+describe('messaging and twimlet views', () => {
+  it('messagingTwiml answers one <Message>, or nothing for a blank reply', () => {
+    expect(only(parseTwiml(messagingTwiml('Hi & bye')), 'Message').text).toBe('Hi & bye');
+    expect(parseTwiml(messagingTwiml('  ')).children).toEqual([]);
+    expect(parseTwiml(messagingTwiml(undefined)).children).toEqual([]);
+  });
+
+  it('messageTwimlet trims items and plays anything starting with http, any case', () => {
+    const doc = parseTwiml(messageTwimlet({ items: ['  Hello  ', ' Http://x/a.mp3 ', 'httpd is a server'], say: {} }));
+    expect(doc.children.map((c) => [c.name, c.text])).toEqual([
+      ['Say', 'Hello'],
+      ['Play', 'Http://x/a.mp3'],
+      ['Play', 'httpd is a server'],
+    ]);
+  });
+});
