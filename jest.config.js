@@ -1,9 +1,10 @@
-// Jest runs the TypeScript sources directly through SWC (type checking is `npm run typecheck`).
+// Jest runs the TypeScript tests through ts-jest, transpiling only: `npm run typecheck` (run before the
+// tests by `npm test`) does the type checking once for the whole project.
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
   testTimeout: 20000,
 };
