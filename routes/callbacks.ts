@@ -10,16 +10,27 @@ import { getAndPost } from '../src/http/routing';
 /** Which Twilio parameters each callback logs, under which key. Texts and phone numbers stay out (PII). */
 const FIELDS = {
   'call-status': {
-    callSid: 'CallSid', status: 'CallStatus', duration: 'CallDuration', direction: 'Direction',
-    sequence: 'SequenceNumber', errorCode: 'ErrorCode', sipResponseCode: 'SipResponseCode',
+    callSid: 'CallSid',
+    status: 'CallStatus',
+    duration: 'CallDuration',
+    direction: 'Direction',
+    sequence: 'SequenceNumber',
+    errorCode: 'ErrorCode',
+    sipResponseCode: 'SipResponseCode',
   },
   'message-status': { messageSid: 'MessageSid', status: 'MessageStatus', errorCode: 'ErrorCode' },
   recording: {
-    recordingSid: 'RecordingSid', callSid: 'CallSid', status: 'RecordingStatus', duration: 'RecordingDuration',
-    recordingUrl: 'RecordingUrl', errorCode: 'ErrorCode',
+    recordingSid: 'RecordingSid',
+    callSid: 'CallSid',
+    status: 'RecordingStatus',
+    duration: 'RecordingDuration',
+    recordingUrl: 'RecordingUrl',
+    errorCode: 'ErrorCode',
   },
   transcription: {
-    transcriptionSid: 'TranscriptionSid', recordingSid: 'RecordingSid', callSid: 'CallSid',
+    transcriptionSid: 'TranscriptionSid',
+    recordingSid: 'RecordingSid',
+    callSid: 'CallSid',
     status: 'TranscriptionStatus',
   },
 } as const satisfies Record<string, Record<string, string>>;

@@ -15,7 +15,8 @@ import { messageTwimlet } from '../views/twimlets';
 function sayOptionsFrom(params: Params, defaults: SayOptions): SayOptions {
   const voice = param(params, 'Voice')?.trim() || undefined;
   const language = param(params, 'Language')?.trim() || undefined;
-  if (voice && !SAY_VOICE.test(voice)) throw badRequest('Voice must be a Twilio voice name such as alice or Polly.Joanna');
+  if (voice && !SAY_VOICE.test(voice))
+    throw badRequest('Voice must be a Twilio voice name such as alice or Polly.Joanna');
   if (language && !LANGUAGE_TAG.test(language)) throw badRequest('Language must be a language tag such as en-US');
   return { voice: voice ?? defaults.voice, language: language ?? defaults.language };
 }

@@ -31,7 +31,12 @@ export function voiceRouter(config: Config): Router {
   const { say, voice, voicemail } = config;
 
   const menu = (req: Request, intro: string) =>
-    menuTwiml({ intro, menuPrompt: voice.menuPrompt, menuUrl: urlBuilder(req, config.publicBaseUrl)('/voice/menu'), say });
+    menuTwiml({
+      intro,
+      menuPrompt: voice.menuPrompt,
+      menuUrl: urlBuilder(req, config.publicBaseUrl)('/voice/menu'),
+      say,
+    });
 
   const voicemailFor = (req: Request, intro?: string) => {
     const url = urlBuilder(req, config.publicBaseUrl);

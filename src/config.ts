@@ -77,7 +77,10 @@ const publicBaseUrl = optionalText.transform((v, ctx) => {
   try {
     url = new URL(v);
   } catch {
-    ctx.addIssue({ code: 'custom', message: `must be an absolute http(s) URL such as https://example.com, got "${v}"` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be an absolute http(s) URL such as https://example.com, got "${v}"`,
+    });
     return z.NEVER;
   }
   if (!['http:', 'https:'].includes(url.protocol) || url.search || url.hash || url.username || url.password) {
@@ -90,53 +93,56 @@ const publicBaseUrl = optionalText.transform((v, ctx) => {
   return v.replace(/\/+$/, '');
 });
 
-const schema = z
-  .object({
-    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-    PORT: integerInRange(3000, 0, 65535),
-    PUBLIC_BASE_URL: publicBaseUrl,
-    TWILIO_ACCOUNT_SID: optionalText.refine((v) => v === undefined || /^AC[0-9a-f]{32}$/.test(v), {
-      message: 'must be an Account SID: "AC" followed by 32 lowercase hex characters',
-    }),
-    TWILIO_AUTH_TOKEN: optionalText.refine((v) => v === undefined || /^[0-9a-f]{32}$/.test(v), {
-      message: 'must be the 32-character hex auth token from the Twilio Console',
-    }),
-    TWILIO_PHONE_NUMBER: e164Optional,
-    TWILIO_VALIDATE_SIGNATURE: booleanFlag(true),
-    TRUST_PROXY: trustProxy,
-    LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-    BODY_LIMIT_BYTES: integerInRange(64 * 1024, 1024, 10 * 1024 * 1024),
-    SHUTDOWN_TIMEOUT_MS: integerInRange(10_000, 0, 120_000),
-    SAY_VOICE: optionalText.refine((v) => v === undefined || SAY_VOICE.test(v), {
-      message: 'must be a Twilio voice name such as alice or Polly.Joanna-Neural',
-    }),
-    SAY_LANGUAGE: optionalText.refine((v) => v === undefined || LANGUAGE_TAG.test(v), {
-      message: 'must be a language tag such as en-US',
-    }),
-    VOICE_GREETING: textWithDefault('Thanks for calling.'),
-    VOICE_MENU_PROMPT: textWithDefault(
-      'To speak with someone, press 1 or say one. To leave a voicemail, press 2. To hear this message again, press 3.',
-    ),
-    VOICEMAIL_PROMPT: textWithDefault('Please leave a message after the tone. Press the pound key when you are done.'),
-    VOICEMAIL_THANKS: textWithDefault('Thanks for your message. Goodbye.'),
-    VOICEMAIL_MAX_LENGTH: integerInRange(120, 1, 14_400),
-    VOICEMAIL_TRANSCRIBE: booleanFlag(false),
-    FORWARD_TO: e164Optional,
-    FORWARD_TIMEOUT: integerInRange(20, 5, 600),
-    SMS_REPLY: textWithDefault('Thanks for your message. We will get back to you soon.'),
-    SMS_HELP_REPLY: textWithDefault('Reply with any message and we will get back to you. Reply STOP to opt out.'),
-    SMS_MEDIA_REPLY: textWithDefault('Thanks, we received your attachment.'),
-  })
-  .superRefine((env, ctx) => {
-    if (env.NODE_ENV === 'production' && env.TWILIO_VALIDATE_SIGNATURE && !env.TWILIO_AUTH_TOKEN) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['TWILIO_AUTH_TOKEN'],
-        message:
-          'is required in production while TWILIO_VALIDATE_SIGNATURE is true (without it no request could be verified)',
-      });
-    }
-  });
+const variables = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: integerInRange(3000, 0, 65535),
+  PUBLIC_BASE_URL: publicBaseUrl,
+  TWILIO_ACCOUNT_SID: optionalText.refine((v) => v === undefined || /^AC[0-9a-f]{32}$/.test(v), {
+    message: 'must be an Account SID: "AC" followed by 32 lowercase hex characters',
+  }),
+  TWILIO_AUTH_TOKEN: optionalText.refine((v) => v === undefined || /^[0-9a-f]{32}$/.test(v), {
+    message: 'must be the 32-character hex auth token from the Twilio Console',
+  }),
+  TWILIO_PHONE_NUMBER: e164Optional,
+  TWILIO_VALIDATE_SIGNATURE: booleanFlag(true),
+  TRUST_PROXY: trustProxy,
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  BODY_LIMIT_BYTES: integerInRange(64 * 1024, 1024, 10 * 1024 * 1024),
+  SHUTDOWN_TIMEOUT_MS: integerInRange(10_000, 0, 120_000),
+  SAY_VOICE: optionalText.refine((v) => v === undefined || SAY_VOICE.test(v), {
+    message: 'must be a Twilio voice name such as alice or Polly.Joanna-Neural',
+  }),
+  SAY_LANGUAGE: optionalText.refine((v) => v === undefined || LANGUAGE_TAG.test(v), {
+    message: 'must be a language tag such as en-US',
+  }),
+  VOICE_GREETING: textWithDefault('Thanks for calling.'),
+  VOICE_MENU_PROMPT: textWithDefault(
+    'To speak with someone, press 1 or say one. To leave a voicemail, press 2. To hear this message again, press 3.',
+  ),
+  VOICEMAIL_PROMPT: textWithDefault('Please leave a message after the tone. Press the pound key when you are done.'),
+  VOICEMAIL_THANKS: textWithDefault('Thanks for your message. Goodbye.'),
+  VOICEMAIL_MAX_LENGTH: integerInRange(120, 1, 14_400),
+  VOICEMAIL_TRANSCRIBE: booleanFlag(false),
+  FORWARD_TO: e164Optional,
+  FORWARD_TIMEOUT: integerInRange(20, 5, 600),
+  SMS_REPLY: textWithDefault('Thanks for your message. We will get back to you soon.'),
+  SMS_HELP_REPLY: textWithDefault('Reply with any message and we will get back to you. Reply STOP to opt out.'),
+  SMS_MEDIA_REPLY: textWithDefault('Thanks, we received your attachment.'),
+});
+
+/** Every environment variable the server reads (for docs checks and tooling). */
+export const CONFIG_VARIABLES = Object.keys(variables.shape);
+
+const schema = variables.superRefine((env, ctx) => {
+  if (env.NODE_ENV === 'production' && env.TWILIO_VALIDATE_SIGNATURE && !env.TWILIO_AUTH_TOKEN) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['TWILIO_AUTH_TOKEN'],
+      message:
+        'is required in production while TWILIO_VALIDATE_SIGNATURE is true (without it no request could be verified)',
+    });
+  }
+});
 
 type Env = z.output<typeof schema>;
 

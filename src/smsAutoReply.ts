@@ -2,7 +2,16 @@
 
 /** Keywords Twilio itself answers on long codes (opt-out and opt-in); a reply of ours would be blocked or noise. */
 const HANDLED_BY_TWILIO = new Set([
-  'STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'REVOKE', 'OPTOUT', 'START', 'UNSTOP',
+  'STOP',
+  'STOPALL',
+  'UNSUBSCRIBE',
+  'CANCEL',
+  'END',
+  'QUIT',
+  'REVOKE',
+  'OPTOUT',
+  'START',
+  'UNSTOP',
 ]);
 
 export interface InboundSms {

@@ -9,8 +9,7 @@ function appWithLogs() {
   return { app: createApp(testConfig(), { logger: logs.logger }), logs };
 }
 
-const lineFor = (logs: ReturnType<typeof captureLogs>, kind: string) =>
-  logs.entries().find((e) => e.callback === kind);
+const lineFor = (logs: ReturnType<typeof captureLogs>, kind: string) => logs.entries().find((e) => e.callback === kind);
 
 describe('when Twilio posts a status callback', () => {
   it('then /callbacks/call-status logs sid, status, duration, error code and idempotency token, and answers 204', async () => {
@@ -87,8 +86,13 @@ describe('when Twilio posts a status callback', () => {
 
   it('then the access log line carries the Twilio sid', async () => {
     const { app, logs } = appWithLogs();
-    await signedPost(app, '/callbacks/call-status', { CallSid: 'CA0123456789abcdef0123456789abcdef', CallStatus: 'ringing' });
-    const access = logs.entries().find((e) => typeof e.msg === 'string' && e.msg.startsWith('POST /callbacks/call-status 204'));
+    await signedPost(app, '/callbacks/call-status', {
+      CallSid: 'CA0123456789abcdef0123456789abcdef',
+      CallStatus: 'ringing',
+    });
+    const access = logs
+      .entries()
+      .find((e) => typeof e.msg === 'string' && e.msg.startsWith('POST /callbacks/call-status 204'));
     expect(access).toMatchObject({ CallSid: 'CA0123456789abcdef0123456789abcdef', res: { statusCode: 204 } });
     expect(typeof access?.responseTime).toBe('number');
   });

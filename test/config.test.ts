@@ -64,11 +64,11 @@ describe('when a variable is invalid', () => {
   });
 
   it('then every invalid variable is reported at once', () => {
-    expect(problemsOf({ PORT: 'x', FORWARD_TO: 'y', LOG_LEVEL: 'z' }).map((p) => p.split(' ')[0]).sort()).toEqual([
-      'FORWARD_TO',
-      'LOG_LEVEL',
-      'PORT',
-    ]);
+    expect(
+      problemsOf({ PORT: 'x', FORWARD_TO: 'y', LOG_LEVEL: 'z' })
+        .map((p) => p.split(' ')[0])
+        .sort(),
+    ).toEqual(['FORWARD_TO', 'LOG_LEVEL', 'PORT']);
   });
 
   it('then a malformed auth token is reported without echoing its value', () => {

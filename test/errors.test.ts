@@ -66,7 +66,10 @@ describe('when a request is malformed or outside the routes', () => {
   });
 
   it('then a body over the limit is a JSON 413 before any route runs', async () => {
-    const res = await request(app).post('/voice').type('form').send(`Body=${'x'.repeat(4096)}`);
+    const res = await request(app)
+      .post('/voice')
+      .type('form')
+      .send(`Body=${'x'.repeat(4096)}`);
     expect(res.status).toBe(413);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     expect(res.body.error).toMatch(/too large/);
@@ -80,7 +83,10 @@ describe('when a request is malformed or outside the routes', () => {
   });
 
   it('then an unsupported charset is a 415, not a crash', async () => {
-    const res = await request(app).post('/voice').set('Content-Type', 'application/x-www-form-urlencoded; charset=klingon').send('a=b');
+    const res = await request(app)
+      .post('/voice')
+      .set('Content-Type', 'application/x-www-form-urlencoded; charset=klingon')
+      .send('a=b');
     expect(res.status).toBe(415);
   });
 
@@ -93,7 +99,11 @@ describe('when a request is malformed or outside the routes', () => {
   it('then /healthz reports status, version and uptime', async () => {
     const res = await request(app).get('/healthz');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ok', version: expect.stringMatching(/^\d+\.\d+\.\d+/), uptime: expect.any(Number) });
+    expect(res.body).toEqual({
+      status: 'ok',
+      version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+      uptime: expect.any(Number),
+    });
   });
 });
 
@@ -101,7 +111,9 @@ describe('when requests carry secrets', () => {
   it('then neither the auth token, the Authorization header nor signatures reach the logs', async () => {
     const logs = captureLogs();
     const app = createApp(testConfig(), { logger: logs.logger });
-    await signedPost(app, '/voice', CALL).set('Authorization', 'Bearer super-secret-api-token').set('Cookie', 'session=abc123');
+    await signedPost(app, '/voice', CALL)
+      .set('Authorization', 'Bearer super-secret-api-token')
+      .set('Cookie', 'session=abc123');
     await request(app).post('/voice').set('X-Twilio-Signature', 'Zm9yZ2Vk').type('form').send(CALL);
     await request(app).get('/nope').set('Authorization', 'Basic c2VjcmV0');
     const text = logs.text();
@@ -114,7 +126,9 @@ describe('when requests carry secrets', () => {
   it('then X-Request-Id is echoed, or generated when absent or unsafe', async () => {
     const app = createApp(testConfig());
     expect((await request(app).get('/healthz').set('X-Request-Id', 'abc-123')).headers['x-request-id']).toBe('abc-123');
-    const generated = (await request(app).get('/healthz').set('X-Request-Id', 'has spaces/and slashes')).headers['x-request-id'];
+    const generated = (await request(app).get('/healthz').set('X-Request-Id', 'has spaces/and slashes')).headers[
+      'x-request-id'
+    ];
     expect(generated).toMatch(/^[0-9a-f-]{36}$/);
   });
 });

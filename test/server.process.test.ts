@@ -41,8 +41,13 @@ describe('when the built server runs as a process', () => {
     const body = 'Body=hello&From=%2B15551234567';
     const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
       const req = http.request(
-        { host: '127.0.0.1', port: server.port, path: '/sms', method: 'POST',
-          headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(body) } },
+        {
+          host: '127.0.0.1',
+          port: server.port,
+          path: '/sms',
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(body) },
+        },
         (res) => {
           let text = '';
           res.on('data', (c: Buffer) => (text += c.toString()));
@@ -76,7 +81,12 @@ describe('when the built server runs as a process', () => {
 
 describe('when the config is invalid', () => {
   const run = (env: Record<string, string>) =>
-    spawnSync(process.execPath, [SERVER_ENTRY], { cwd: emptyDir(), env: childEnv(env), encoding: 'utf8', timeout: 10_000 });
+    spawnSync(process.execPath, [SERVER_ENTRY], {
+      cwd: emptyDir(),
+      env: childEnv(env),
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
 
   it('then the process exits 1 naming the variable and what is wrong', () => {
     const result = run({ PORT: 'eighty' });
@@ -130,7 +140,10 @@ describe('when the sign helper prints a curl command', () => {
 
   it('then bad arguments exit non-zero with a reason', () => {
     const result = spawnSync(process.execPath, [SIGN_ENTRY, 'POST', 'voice'], {
-      cwd: emptyDir(), env: childEnv({}), encoding: 'utf8', timeout: 10_000,
+      cwd: emptyDir(),
+      env: childEnv({}),
+      encoding: 'utf8',
+      timeout: 10_000,
     });
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/a PATH starting with \/ is required/);

@@ -74,7 +74,11 @@ describe('when a request is not signed correctly', () => {
 
   it('then an added parameter is rejected', async () => {
     const signature = signatureFor(`${PUBLIC_BASE}/voice`, CALL);
-    const res = await request(app).post('/voice').set('X-Twilio-Signature', signature).type('form').send({ ...CALL, Extra: 'x' });
+    const res = await request(app)
+      .post('/voice')
+      .set('X-Twilio-Signature', signature)
+      .type('form')
+      .send({ ...CALL, Extra: 'x' });
     expectForbidden(res, /does not match/);
   });
 
@@ -118,9 +122,23 @@ describe('when a request is not signed correctly', () => {
   });
 
   it('then every Twilio-facing route refuses it', async () => {
-    for (const path of ['/voice', '/voice/menu', '/voice/dial-status', '/voice/voicemail', '/sms', '/twiml/message',
-      '/callbacks/call-status', '/callbacks/message-status', '/callbacks/recording', '/callbacks/transcription']) {
-      const res = await request(app).post(path).set('X-Twilio-Signature', 'bm90IGEgc2lnbmF0dXJl').type('form').send(CALL);
+    for (const path of [
+      '/voice',
+      '/voice/menu',
+      '/voice/dial-status',
+      '/voice/voicemail',
+      '/sms',
+      '/twiml/message',
+      '/callbacks/call-status',
+      '/callbacks/message-status',
+      '/callbacks/recording',
+      '/callbacks/transcription',
+    ]) {
+      const res = await request(app)
+        .post(path)
+        .set('X-Twilio-Signature', 'bm90IGEgc2lnbmF0dXJl')
+        .type('form')
+        .send(CALL);
       expect([path, res.status]).toEqual([path, 403]);
     }
   });
@@ -134,7 +152,12 @@ describe('when the rejection is logged', () => {
     await request(app).post('/voice/menu').set('X-Twilio-Signature', forged).type('form').send(CALL);
 
     const rejection = logs.entries().find((e) => e.msg === 'rejected request: Twilio signature check failed');
-    expect(rejection).toMatchObject({ level: 40, path: '/voice/menu', method: 'POST', reason: 'signature does not match' });
+    expect(rejection).toMatchObject({
+      level: 40,
+      path: '/voice/menu',
+      method: 'POST',
+      reason: 'signature does not match',
+    });
     const expected = getExpectedTwilioSignature(TEST_AUTH_TOKEN, `${PUBLIC_BASE}/voice/menu`, CALL);
     expect(logs.text()).not.toContain(TEST_AUTH_TOKEN);
     expect(logs.text()).not.toContain(expected);
@@ -145,7 +168,10 @@ describe('when the rejection is logged', () => {
 describe('when the app sits behind a proxy', () => {
   it('then with PUBLIC_BASE_URL the public URL is checked, whatever Host the proxy sends', async () => {
     const app = createApp(testConfig({ PUBLIC_BASE_URL: 'https://public.example.org' }));
-    const res = await signedPost(app, '/voice', CALL, { base: 'https://public.example.org' }).set('Host', '10.0.0.5:3000');
+    const res = await signedPost(app, '/voice', CALL, { base: 'https://public.example.org' }).set(
+      'Host',
+      '10.0.0.5:3000',
+    );
     expect(res.status).toBe(200);
   });
 

@@ -4,7 +4,12 @@ import { testConfig } from './support/config';
 import { signedGet, signedPost } from './support/signing';
 import { only, parseTwiml } from './support/twiml';
 
-const SMS = { MessageSid: 'SM0123456789abcdef0123456789abcdef', From: '+15551234567', To: '+15550006666', NumMedia: '0' };
+const SMS = {
+  MessageSid: 'SM0123456789abcdef0123456789abcdef',
+  From: '+15551234567',
+  To: '+15550006666',
+  NumMedia: '0',
+};
 const app = createApp(testConfig({ SMS_REPLY: 'Hi {From}, you said: {Body}' }));
 
 async function reply(params: Record<string, string>, target = app): Promise<string | undefined> {
@@ -32,7 +37,9 @@ describe('when an SMS arrives at /sms', () => {
   });
 
   it.each([['HELP'], ['help'], ['  Help  '], ['INFO']])('then %p gets the help text', async (body) => {
-    expect(await reply({ Body: body })).toBe('Reply with any message and we will get back to you. Reply STOP to opt out.');
+    expect(await reply({ Body: body })).toBe(
+      'Reply with any message and we will get back to you. Reply STOP to opt out.',
+    );
   });
 
   it('then a message with media is acknowledged', async () => {

@@ -10,7 +10,9 @@ const app = createApp(testConfig());
 
 /** GET a raw path (query written by hand, as a user would paste it), signed for it. */
 function getRaw(path: string) {
-  return request(app).get(path).set('X-Twilio-Signature', signatureFor(PUBLIC_BASE + path, {}));
+  return request(app)
+    .get(path)
+    .set('X-Twilio-Signature', signatureFor(PUBLIC_BASE + path, {}));
 }
 
 describe('when /twiml/message is fetched', () => {

@@ -70,7 +70,11 @@ describe('signedCurl', () => {
     const command = signedCurl({
       method: 'POST',
       url: 'https://voice.example.com/voice',
-      params: [['From', '+15551234567'], ['Digits', '1'], ['Message[0]', "it's"]],
+      params: [
+        ['From', '+15551234567'],
+        ['Digits', '1'],
+        ['Message[0]', "it's"],
+      ],
       authToken: TEST_AUTH_TOKEN,
     });
     const curl = parseCurl(command);
@@ -82,22 +86,39 @@ describe('signedCurl', () => {
 
   it('signs a GET over the full URL with the parameters in the query', () => {
     const curl = parseCurl(
-      signedCurl({ method: 'GET', url: 'https://h/twiml/message', params: [['Message[0]', 'Hello World']], authToken: TEST_AUTH_TOKEN }),
+      signedCurl({
+        method: 'GET',
+        url: 'https://h/twiml/message',
+        params: [['Message[0]', 'Hello World']],
+        authToken: TEST_AUTH_TOKEN,
+      }),
     );
     expect(curl.url).toBe('https://h/twiml/message?Message%5B0%5D=Hello%20World');
     expect(validateRequest(TEST_AUTH_TOKEN, curl.headers['X-Twilio-Signature'] as string, curl.url, {})).toBe(true);
   });
 
   it('signs a JSON body through bodySHA256', () => {
-    const curl = parseCurl(signedCurl({ method: 'POST', url: 'https://h/callbacks/call-status', params: [], json: '{"a":1}', authToken: TEST_AUTH_TOKEN }));
+    const curl = parseCurl(
+      signedCurl({
+        method: 'POST',
+        url: 'https://h/callbacks/call-status',
+        params: [],
+        json: '{"a":1}',
+        authToken: TEST_AUTH_TOKEN,
+      }),
+    );
     expect(curl.url).toMatch(/\?bodySHA256=[0-9a-f]{64}$/);
     expect(curl.data).toEqual(['{"a":1}']);
     expect(curl.headers['Content-Type']).toBe('application/json');
   });
 
   it('prints no signature header without a token, and refuses JSON with params', () => {
-    expect(signedCurl({ method: 'POST', url: 'https://h/sms', params: [['Body', 'x']] })).not.toContain('X-Twilio-Signature');
-    expect(() => signedCurl({ method: 'POST', url: 'https://h/sms', params: [['a', 'b']], json: '{}' })).toThrow(/JSON body/);
+    expect(signedCurl({ method: 'POST', url: 'https://h/sms', params: [['Body', 'x']] })).not.toContain(
+      'X-Twilio-Signature',
+    );
+    expect(() => signedCurl({ method: 'POST', url: 'https://h/sms', params: [['a', 'b']], json: '{}' })).toThrow(
+      /JSON body/,
+    );
   });
 
   it('quotes single quotes for the shell', () => {

@@ -15,7 +15,9 @@ describe('voice views', () => {
   });
 
   it('forwardTwiml leaves callerId out when none is known', () => {
-    const doc = parseTwiml(forwardTwiml({ forwardTo: '+15557654321', timeout: 30, dialStatusUrl: 'https://h/d', say: {} }));
+    const doc = parseTwiml(
+      forwardTwiml({ forwardTo: '+15557654321', timeout: 30, dialStatusUrl: 'https://h/d', say: {} }),
+    );
     expect(only(doc, 'Dial').attrs).toEqual({ action: 'https://h/d', method: 'POST', timeout: '30' });
   });
 

@@ -10,7 +10,9 @@ const FORWARD_TO = '+15557654321';
 const app = createApp(testConfig({ FORWARD_TO, SAY_VOICE: 'Polly.Joanna', SAY_LANGUAGE: 'en-US' }));
 const appWithoutForward = createApp(testConfig({ FORWARD_TO: undefined }));
 
-async function twiml(res: Promise<{ status: number; headers: Record<string, string>; text: string }>): Promise<TwimlNode> {
+async function twiml(
+  res: Promise<{ status: number; headers: Record<string, string>; text: string }>,
+): Promise<TwimlNode> {
   const r = await res;
   expect(r.status).toBe(200);
   expect(r.headers['content-type']).toBe('text/xml; charset=utf-8');
@@ -39,7 +41,10 @@ describe('when a call arrives at /voice', () => {
   it('then the caller hears the greeting and a speech-or-digits menu that is asked twice, then goodbye', async () => {
     const doc = await twiml(signedPost(app, '/voice', CALL));
     expect(verbs(doc)).toEqual(['Say', 'Gather', 'Gather', 'Say', 'Hangup']);
-    expect(doc.children[0]).toMatchObject({ text: 'Thanks for calling.', attrs: { voice: 'Polly.Joanna', language: 'en-US' } });
+    expect(doc.children[0]).toMatchObject({
+      text: 'Thanks for calling.',
+      attrs: { voice: 'Polly.Joanna', language: 'en-US' },
+    });
     for (const gather of doc.children.filter((c) => c.name === 'Gather')) {
       expect(gather.attrs).toMatchObject({
         input: 'dtmf speech',
@@ -60,7 +65,9 @@ describe('when a call arrives at /voice', () => {
   });
 
   it('then the greeting and menu texts come from config', async () => {
-    const custom = createApp(testConfig({ VOICE_GREETING: 'Hello from Acme.', VOICE_MENU_PROMPT: 'Press 2 for voicemail.' }));
+    const custom = createApp(
+      testConfig({ VOICE_GREETING: 'Hello from Acme.', VOICE_MENU_PROMPT: 'Press 2 for voicemail.' }),
+    );
     const doc = await twiml(signedPost(custom, '/voice', CALL));
     expect(doc.children[0]?.text).toBe('Hello from Acme.');
     expect(only(doc.children[1] as TwimlNode, 'Say').text).toBe('Press 2 for voicemail.');
@@ -87,7 +94,9 @@ describe('when the caller chooses at /voice/menu', () => {
   });
 
   it('then saying "I want to talk to a person" forwards too', async () => {
-    const doc = await twiml(signedPost(app, '/voice/menu', { ...CALL, SpeechResult: 'I want to talk to a person.', Confidence: '0.9' }));
+    const doc = await twiml(
+      signedPost(app, '/voice/menu', { ...CALL, SpeechResult: 'I want to talk to a person.', Confidence: '0.9' }),
+    );
     expect(only(only(doc, 'Dial'), 'Number').text).toBe(FORWARD_TO);
   });
 
@@ -141,7 +150,9 @@ describe('when the caller chooses at /voice/menu', () => {
 
 describe('when the forwarded call ends at /voice/dial-status', () => {
   it.each([['completed'], ['answered']])('then %s hangs up', async (status) => {
-    const doc = await twiml(signedPost(app, '/voice/dial-status', { ...CALL, DialCallStatus: status, DialCallDuration: '42' }));
+    const doc = await twiml(
+      signedPost(app, '/voice/dial-status', { ...CALL, DialCallStatus: status, DialCallDuration: '42' }),
+    );
     expect(verbs(doc)).toEqual(['Hangup']);
   });
 
@@ -154,7 +165,11 @@ describe('when the forwarded call ends at /voice/dial-status', () => {
 describe('when the recording is done at /voice/voicemail', () => {
   it('then the caller is thanked and the call ends', async () => {
     const doc = await twiml(
-      signedPost(app, '/voice/voicemail', { ...CALL, RecordingUrl: 'https://api.twilio.com/rec/RE1', RecordingDuration: '7' }),
+      signedPost(app, '/voice/voicemail', {
+        ...CALL,
+        RecordingUrl: 'https://api.twilio.com/rec/RE1',
+        RecordingDuration: '7',
+      }),
     );
     expect(verbs(doc)).toEqual(['Say', 'Hangup']);
     expect(doc.children[0]?.text).toBe('Thanks for your message. Goodbye.');

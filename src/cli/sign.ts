@@ -56,7 +56,9 @@ function main(): void {
   }
   const base = (values['base-url'] ?? config.publicBaseUrl ?? `http://localhost:${config.port}`).replace(/\/+$/, '');
   if (!config.twilio.authToken) {
-    process.stderr.write('sign: TWILIO_AUTH_TOKEN is not set; printing an unsigned command (the server accepts it only while its check is off)\n');
+    process.stderr.write(
+      'sign: TWILIO_AUTH_TOKEN is not set; printing an unsigned command (the server accepts it only while its check is off)\n',
+    );
   }
   try {
     const command = signedCurl({

@@ -53,7 +53,8 @@ export function signedCurl(request: SignedRequest): string {
     signedParams = paramObject(request.params);
     // curl encodes the value after "=", not the name: encode the name here (Message[0] → Message%5B0%5D).
     bodyArgs = request.params.flatMap(([k, v]) => ['--data-urlencode', shellQuote(`${encodeURIComponent(k)}=${v}`)]);
-    if (request.params.length === 0) bodyArgs = ['-H', shellQuote('Content-Type: application/x-www-form-urlencoded'), '--data', "''"];
+    if (request.params.length === 0)
+      bodyArgs = ['-H', shellQuote('Content-Type: application/x-www-form-urlencoded'), '--data', "''"];
   }
   const parts = [`curl -sS -g -X ${request.method} ${shellQuote(url)}`];
   if (request.authToken) {

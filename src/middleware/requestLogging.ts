@@ -39,7 +39,8 @@ export function requestLogging(logger: Logger): RequestHandler {
     customProps: (req) => twilioSids(req),
     customSuccessMessage: (req, res, responseTime) =>
       `${req.method} ${(req.originalUrl ?? req.url ?? '').split('?')[0]} ${res.statusCode} ${Math.round(responseTime)}ms`,
-    customErrorMessage: (req, res) => `${req.method} ${(req.originalUrl ?? req.url ?? '').split('?')[0]} ${res.statusCode}`,
+    customErrorMessage: (req, res) =>
+      `${req.method} ${(req.originalUrl ?? req.url ?? '').split('?')[0]} ${res.statusCode}`,
     serializers: {
       req: (req: { id?: unknown; method?: string; url?: string }) => ({
         id: req.id,

@@ -27,7 +27,9 @@ function rejectionReason(req: Request, authToken: string, publicBaseUrl: string 
   try {
     if (typeof req.query.bodySHA256 === 'string') {
       if (req.rawBody === undefined) return 'bodySHA256 given but the body is not JSON';
-      return validateRequestWithBody(authToken, signature, url, req.rawBody) ? undefined : 'signature or body hash does not match';
+      return validateRequestWithBody(authToken, signature, url, req.rawBody)
+        ? undefined
+        : 'signature or body hash does not match';
     }
     if (req.is('application/json')) return 'JSON body without bodySHA256 in the URL';
     return validateRequest(authToken, signature, url, formParams(req)) ? undefined : 'signature does not match';

@@ -11,7 +11,8 @@ export interface CurlRequest {
 export function parseCurl(command: string): CurlRequest {
   const words: string[] = [];
   const re = /'((?:[^']|'\\'')*)'|(\S+)/g;
-  for (const m of command.replace(/\\\n/g, ' ').matchAll(re)) words.push(m[1] !== undefined ? m[1].replace(/'\\''/g, "'") : (m[2] as string));
+  for (const m of command.replace(/\\\n/g, ' ').matchAll(re))
+    words.push(m[1] !== undefined ? m[1].replace(/'\\''/g, "'") : (m[2] as string));
   const out: CurlRequest = { method: 'GET', url: '', headers: {}, data: [] };
   for (let i = 0; i < words.length; i++) {
     const w = words[i];
@@ -19,7 +20,7 @@ export function parseCurl(command: string): CurlRequest {
     else if (w === '-H') {
       const [k, ...v] = (words[++i] as string).split(': ');
       out.headers[k as string] = v.join(': ');
-    } else if (w === '--data-urlencode' || w === '--data-binary' || w === '--data') out.data.push(words[++i] as string);
+    } else if (['--data-urlencode', '--data-binary', '--data', '-d'].includes(w ?? '')) out.data.push(words[++i] as string);
     else if (w?.startsWith('http')) out.url = w;
   }
   return out;

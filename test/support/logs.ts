@@ -14,7 +14,12 @@ export function captureLogs(level = 'trace'): CapturedLogs {
   const logger = createLogger(level, { write: (chunk: string) => void chunks.push(chunk) });
   return {
     logger,
-    entries: () => chunks.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>),
+    entries: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
     text: () => chunks.join(''),
   };
 }

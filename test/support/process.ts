@@ -27,7 +27,10 @@ export const emptyDir = (): string => mkdtempSync(path.join(tmpdir(), 'twiml-ser
 
 /** Starts dist/src/server.js on a free port; logs at info, since the "listening" line gives the port. */
 export function startServer(env: Record<string, string | undefined>, timeoutMs = 10_000): Promise<RunningServer> {
-  const child = spawn(process.execPath, [SERVER_ENTRY], { cwd: emptyDir(), env: childEnv({ PORT: '0', ...env, LOG_LEVEL: 'info' }) });
+  const child = spawn(process.execPath, [SERVER_ENTRY], {
+    cwd: emptyDir(),
+    env: childEnv({ PORT: '0', ...env, LOG_LEVEL: 'info' }),
+  });
   let out = '';
   let err = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

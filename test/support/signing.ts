@@ -25,11 +25,7 @@ function formBody(params: Params): string {
 /** POST path (which may carry a query) with a form body, signed for base + path. */
 export function signedPost(app: Express, path: string, params: Params = {}, options: SignOptions = {}) {
   const signature = signatureFor((options.base ?? PUBLIC_BASE) + path, params, options);
-  return request(app)
-    .post(path)
-    .set('X-Twilio-Signature', signature)
-    .type('form')
-    .send(formBody(params));
+  return request(app).post(path).set('X-Twilio-Signature', signature).type('form').send(formBody(params));
 }
 
 /** GET path + query built from params, signed over the full URL (no body params). */
