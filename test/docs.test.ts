@@ -6,6 +6,7 @@ import request from 'supertest';
 import { createApp } from '../src/app';
 import { CONFIG_VARIABLES, loadConfig } from '../src/config';
 import { formBody, parseCurl } from './support/curl';
+import { ALL_ROUTES } from './support/routes';
 import { parseTwiml } from './support/twiml';
 
 const root = path.resolve(__dirname, '..');
@@ -19,20 +20,6 @@ function readmeCurlLines(): string[] {
   return block.split('\n').filter((l) => l.startsWith('curl '));
 }
 
-const ROUTES = [
-  '/healthz',
-  '/voice',
-  '/voice/menu',
-  '/voice/dial-status',
-  '/voice/voicemail',
-  '/sms',
-  '/twiml/message',
-  '/callbacks/call-status',
-  '/callbacks/message-status',
-  '/callbacks/recording',
-  '/callbacks/transcription',
-];
-
 describe('when a reader follows the README', () => {
   // The quick-start server: development, no credentials.
   const app = createApp(loadConfig({ NODE_ENV: 'development', LOG_LEVEL: 'silent' }));
@@ -40,7 +27,7 @@ describe('when a reader follows the README', () => {
 
   it('then there is a curl line for every route', () => {
     const paths = lines.map((l) => new URL(parseCurl(l).url).pathname);
-    expect([...new Set(paths)].sort()).toEqual([...ROUTES].sort());
+    expect([...new Set(paths)].sort()).toEqual([...ALL_ROUTES].sort());
   });
 
   it.each(readmeCurlLines().map((l) => [l]))('then `%s` succeeds', async (line) => {
@@ -57,7 +44,7 @@ describe('when a reader follows the README', () => {
   });
 
   it('then every route in the route table exists in the README', () => {
-    for (const route of ROUTES) expect(readme).toContain(`\`${route === '/healthz' ? 'GET /healthz' : route}\``);
+    for (const route of ALL_ROUTES) expect(readme).toContain(`\`${route === '/healthz' ? 'GET /healthz' : route}\``);
   });
 });
 

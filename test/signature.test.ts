@@ -4,6 +4,7 @@ import { getExpectedBodyHash, getExpectedTwilioSignature } from 'twilio';
 import { createApp } from '../src/app';
 import { PUBLIC_BASE, TEST_AUTH_TOKEN, testConfig } from './support/config';
 import { captureLogs } from './support/logs';
+import { TWILIO_ROUTES } from './support/routes';
 import { signatureFor, signedGet, signedJson, signedPost } from './support/signing';
 import { parseTwiml } from './support/twiml';
 
@@ -122,18 +123,7 @@ describe('when a request is not signed correctly', () => {
   });
 
   it('then every Twilio-facing route refuses it', async () => {
-    for (const path of [
-      '/voice',
-      '/voice/menu',
-      '/voice/dial-status',
-      '/voice/voicemail',
-      '/sms',
-      '/twiml/message',
-      '/callbacks/call-status',
-      '/callbacks/message-status',
-      '/callbacks/recording',
-      '/callbacks/transcription',
-    ]) {
+    for (const path of TWILIO_ROUTES) {
       const res = await request(app)
         .post(path)
         .set('X-Twilio-Signature', 'bm90IGEgc2lnbmF0dXJl')

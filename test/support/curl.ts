@@ -20,7 +20,8 @@ export function parseCurl(command: string): CurlRequest {
     else if (w === '-H') {
       const [k, ...v] = (words[++i] as string).split(': ');
       out.headers[k as string] = v.join(': ');
-    } else if (['--data-urlencode', '--data-binary', '--data', '-d'].includes(w ?? '')) out.data.push(words[++i] as string);
+    } else if (['--data-urlencode', '--data-binary', '--data', '-d'].includes(w ?? ''))
+      out.data.push(words[++i] as string);
     else if (w?.startsWith('http')) out.url = w;
   }
   return out;

@@ -1,0 +1,17 @@
+// The routes the app serves, for tests that must cover every one of them.
+
+/** Every Twilio-facing route: each must demand a valid X-Twilio-Signature. */
+export const TWILIO_ROUTES = [
+  '/voice',
+  '/voice/menu',
+  '/voice/dial-status',
+  '/voice/voicemail',
+  '/sms',
+  '/twiml/message',
+  '/callbacks/call-status',
+  '/callbacks/message-status',
+  '/callbacks/recording',
+  '/callbacks/transcription',
+] as const;
+
+export const ALL_ROUTES = ['/healthz', ...TWILIO_ROUTES] as const;
