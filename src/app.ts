@@ -8,7 +8,10 @@ import { keepRawBody } from './http/rawBody';
 import { errorHandler, notFound } from './middleware/errors';
 import { requestLogging } from './middleware/requestLogging';
 import { twilioSignature } from './middleware/twilioSignature';
+import { outboundFromConfig } from './services/fromConfig';
+import type { OutboundService } from './services/outbound';
 import { appVersion } from './version';
+import { apiRouter } from '../routes/api';
 import { callbacksRouter } from '../routes/callbacks';
 import { healthRouter } from '../routes/health';
 import { smsRouter } from '../routes/sms';
@@ -18,6 +21,8 @@ import { voiceRouter } from '../routes/voice';
 export interface AppDeps {
   /** Where logs go; tests pass one that captures or discards lines. */
   readonly logger?: Logger;
+  /** The outbound service; built from config (one Twilio client) when not given. */
+  readonly outbound?: OutboundService;
 }
 
 export function createApp(config: Config, deps: AppDeps = {}): Express {
@@ -34,6 +39,14 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   app.use(express.json({ limit: config.bodyLimitBytes, verify: keepRawBody }));
 
   app.use(healthRouter(appVersion()));
+  app.use(
+    '/api',
+    apiRouter({
+      token: config.api.token,
+      rateLimitPerMinute: config.api.rateLimitPerMinute,
+      outbound: deps.outbound ?? outboundFromConfig(config, logger),
+    }),
+  );
 
   const fromTwilio = twilioSignature({
     enabled: config.validateSignatures,

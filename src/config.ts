@@ -70,6 +70,27 @@ const trustProxy = z
     return s;
   });
 
+/** Comma-separated E.164 numbers and prefixes ending in * (+1*, +4420*); a bare * is refused on purpose. */
+const allowlist = z
+  .string()
+  .optional()
+  .transform((v, ctx): string[] | undefined => {
+    if (v === undefined || v.trim() === '') return undefined;
+    const entries = v
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean);
+    const bad = entries.filter((e) => !/^\+\d{1,15}\*?$/.test(e) || (!e.endsWith('*') && !E164.test(e)));
+    if (bad.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must list E.164 numbers or prefixes like +1* or +4420*, separated by commas; not valid: ${bad.join(', ')}`,
+      });
+      return z.NEVER;
+    }
+    return entries;
+  });
+
 /** An http(s) origin with an optional path prefix; stored without a trailing slash. */
 const publicBaseUrl = optionalText.transform((v, ctx) => {
   if (v === undefined) return undefined;
@@ -83,7 +104,11 @@ const publicBaseUrl = optionalText.transform((v, ctx) => {
     });
     return z.NEVER;
   }
-  if (!['http:', 'https:'].includes(url.protocol) || url.search || url.hash || url.username || url.password) {
+  if (!['http:', 'https:'].includes(url.protocol)) {
+    ctx.addIssue({ code: 'custom', message: `must start with http:// or https://, got "${v}"` });
+    return z.NEVER;
+  }
+  if (url.search || url.hash || url.username || url.password) {
     ctx.addIssue({
       code: 'custom',
       message: 'must be an http(s) origin (optionally with a path prefix), without query, fragment or credentials',
@@ -128,12 +153,45 @@ const variables = z.object({
   SMS_REPLY: textWithDefault('Thanks for your message. We will get back to you soon.'),
   SMS_HELP_REPLY: textWithDefault('Reply with any message and we will get back to you. Reply STOP to opt out.'),
   SMS_MEDIA_REPLY: textWithDefault('Thanks, we received your attachment.'),
+  TWILIO_API_KEY: optionalText.refine((v) => v === undefined || /^SK[0-9a-f]{32}$/.test(v), {
+    message: 'must be an API key SID: "SK" followed by 32 lowercase hex characters',
+  }),
+  TWILIO_API_SECRET: optionalText.refine((v) => v === undefined || /^[A-Za-z0-9]{32}$/.test(v), {
+    message: 'must be the 32-character secret shown when the API key was created',
+  }),
+  TWILIO_API_BASE_URL: publicBaseUrl,
+  TWILIO_TIMEOUT_MS: integerInRange(10_000, 500, 120_000),
+  TWILIO_MAX_RETRIES: integerInRange(3, 0, 10),
+  OUTBOUND_ALLOWLIST: allowlist,
+  DEFAULT_COUNTRY: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const s = (v ?? '').trim().toUpperCase();
+      if (s === '') return undefined;
+      if (s !== 'US') {
+        ctx.addIssue({ code: 'custom', message: `must be US or empty (only US numbers are normalised), got "${v}"` });
+        return z.NEVER;
+      }
+      return s;
+    }),
+  API_TOKEN: optionalText.refine((v) => v === undefined || /^[\x21-\x7e]{32,256}$/.test(v), {
+    message: 'must be at least 32 printable characters without spaces (e.g. the output of: openssl rand -hex 32)',
+  }),
+  API_RATE_LIMIT: integerInRange(30, 1, 100_000),
 });
 
 /** Every environment variable the server reads (for docs checks and tooling). */
 export const CONFIG_VARIABLES = Object.keys(variables.shape);
 
 const schema = variables.superRefine((env, ctx) => {
+  if ((env.TWILIO_API_KEY === undefined) !== (env.TWILIO_API_SECRET === undefined)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [env.TWILIO_API_KEY === undefined ? 'TWILIO_API_KEY' : 'TWILIO_API_SECRET'],
+      message: 'must be set together with its pair (TWILIO_API_KEY and TWILIO_API_SECRET)',
+    });
+  }
   if (env.NODE_ENV === 'production' && env.TWILIO_VALIDATE_SIGNATURE && !env.TWILIO_AUTH_TOKEN) {
     ctx.addIssue({
       code: 'custom',
@@ -158,6 +216,25 @@ export interface Config {
     readonly accountSid?: string;
     readonly authToken?: string;
     readonly phoneNumber?: string;
+  };
+  /** Twilio's REST API: credentials, origin (overridable for staging, mocks and tests), timeouts. */
+  readonly twilioApi: {
+    readonly baseUrl: string;
+    /** API key credentials, preferred over the auth token for REST calls when set. */
+    readonly apiKey?: { readonly sid: string; readonly secret: string };
+    readonly timeoutMs: number;
+    readonly maxRetries: number;
+  };
+  readonly outbound: {
+    /** Numbers and prefixes outbound calls, SMS and request-supplied dialling may reach; undefined: none. */
+    readonly allowlist?: readonly string[];
+    readonly defaultCountry?: 'US';
+  };
+  readonly api: {
+    /** Bearer token of the HTTP API; undefined: the API answers 503. */
+    readonly token?: string;
+    /** Requests per minute per token. */
+    readonly rateLimitPerMinute: number;
   };
   /** True only when a token is present and checking was not switched off. */
   readonly validateSignatures: boolean;
@@ -220,6 +297,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       'PUBLIC_BASE_URL is not set: signed URLs and callback URLs are rebuilt from each request. Set it to the exact origin Twilio calls.',
     );
   }
+  if (e.TWILIO_API_BASE_URL && !/^https:\/\/api\.twilio\.com$/.test(e.TWILIO_API_BASE_URL)) {
+    warnings.push(`TWILIO_API_BASE_URL is ${e.TWILIO_API_BASE_URL}: REST calls do not go to Twilio.`);
+  }
   return deepFreeze({
     env: e.NODE_ENV,
     port: e.PORT,
@@ -248,6 +328,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       transcribe: e.VOICEMAIL_TRANSCRIBE,
     },
     sms: { reply: e.SMS_REPLY, helpReply: e.SMS_HELP_REPLY, mediaReply: e.SMS_MEDIA_REPLY },
+    twilioApi: {
+      baseUrl: e.TWILIO_API_BASE_URL ?? 'https://api.twilio.com',
+      apiKey:
+        e.TWILIO_API_KEY && e.TWILIO_API_SECRET ? { sid: e.TWILIO_API_KEY, secret: e.TWILIO_API_SECRET } : undefined,
+      timeoutMs: e.TWILIO_TIMEOUT_MS,
+      maxRetries: e.TWILIO_MAX_RETRIES,
+    },
+    outbound: { allowlist: e.OUTBOUND_ALLOWLIST, defaultCountry: e.DEFAULT_COUNTRY as 'US' | undefined },
+    api: { token: e.API_TOKEN, rateLimitPerMinute: e.API_RATE_LIMIT },
     warnings,
   });
 }

@@ -45,7 +45,7 @@ describe('when a variable is invalid', () => {
     ['PORT', '70000', /^PORT must be a whole number/],
     ['PUBLIC_BASE_URL', 'example.com', /^PUBLIC_BASE_URL must be an absolute http\(s\) URL/],
     ['PUBLIC_BASE_URL', 'https://example.com/?x=1', /^PUBLIC_BASE_URL must be an http\(s\) origin/],
-    ['PUBLIC_BASE_URL', 'ftp://example.com', /^PUBLIC_BASE_URL must be an http\(s\) origin/],
+    ['PUBLIC_BASE_URL', 'ftp://example.com', /^PUBLIC_BASE_URL must start with http:\/\/ or https:\/\//],
     ['TWILIO_ACCOUNT_SID', 'SK123', /^TWILIO_ACCOUNT_SID must be an Account SID/],
     ['TWILIO_PHONE_NUMBER', '555-1234', /^TWILIO_PHONE_NUMBER must be an E.164 phone number/],
     ['FORWARD_TO', '0044 20 7946 0000', /^FORWARD_TO must be an E.164 phone number/],
@@ -57,6 +57,14 @@ describe('when a variable is invalid', () => {
     ['SAY_LANGUAGE', 'english', /^SAY_LANGUAGE must be a language tag/],
     ['FORWARD_TIMEOUT', '2', /^FORWARD_TIMEOUT must be a whole number from 5 to 600/],
     ['VOICEMAIL_MAX_LENGTH', '0', /^VOICEMAIL_MAX_LENGTH must be a whole number/],
+    ['OUTBOUND_ALLOWLIST', '*', /^OUTBOUND_ALLOWLIST must list E.164 numbers or prefixes.*not valid: \*/],
+    ['OUTBOUND_ALLOWLIST', '+1555*, 555-1234', /not valid: 555-1234$/],
+    ['OUTBOUND_ALLOWLIST', '+12', /not valid: \+12$/],
+    ['DEFAULT_COUNTRY', 'GB', /^DEFAULT_COUNTRY must be US or empty/],
+    ['API_TOKEN', 'short', /^API_TOKEN must be at least 32 printable characters/],
+    ['API_RATE_LIMIT', '0', /^API_RATE_LIMIT must be a whole number/],
+    ['TWILIO_API_BASE_URL', 'localhost:4010', /^TWILIO_API_BASE_URL must start with http:\/\/ or https:\/\/, got "localhost:4010"/],
+    ['TWILIO_TIMEOUT_MS', '100', /^TWILIO_TIMEOUT_MS must be a whole number from 500/],
   ])('then %s=%p is reported by name', (name, value, message) => {
     const problems = problemsOf({ [name]: value });
     expect(problems).toHaveLength(1);
@@ -111,5 +119,44 @@ describe('when values need normalising', () => {
       port: 3000,
       voice: { greeting: 'Thanks for calling.', forwardTo: undefined },
     });
+  });
+});
+
+describe('when outbound settings are given', () => {
+  it('then the allow-list, country, API token and Twilio API settings are parsed', () => {
+    const config = loadConfig({
+      OUTBOUND_ALLOWLIST: ' +1555* , +442079460000 ',
+      DEFAULT_COUNTRY: 'us',
+      API_TOKEN: 'x'.repeat(40),
+      TWILIO_API_BASE_URL: 'http://127.0.0.1:4010/',
+      TWILIO_MAX_RETRIES: '0',
+    });
+    expect(config.outbound).toEqual({ allowlist: ['+1555*', '+442079460000'], defaultCountry: 'US' });
+    expect(config.api).toEqual({ token: 'x'.repeat(40), rateLimitPerMinute: 30 });
+    expect(config.twilioApi).toMatchObject({ baseUrl: 'http://127.0.0.1:4010', maxRetries: 0, timeoutMs: 10000 });
+    expect(config.warnings.join()).toMatch(
+      /TWILIO_API_BASE_URL is http:\/\/127.0.0.1:4010: REST calls do not go to Twilio/,
+    );
+  });
+
+  it('then an API key without its secret (or the reverse) is refused', () => {
+    expect(problemsOf({ TWILIO_API_KEY: `SK${'a'.repeat(32)}` })).toEqual([
+      expect.stringMatching(/^TWILIO_API_SECRET must be set together with its pair/),
+    ]);
+    expect(problemsOf({ TWILIO_API_SECRET: 'A'.repeat(32) })).toEqual([
+      expect.stringMatching(/^TWILIO_API_KEY must be set together with its pair/),
+    ]);
+  });
+
+  it('then the defaults send REST calls to Twilio with retries and no allow-list', () => {
+    const config = loadConfig({});
+    expect(config.twilioApi).toEqual({
+      baseUrl: 'https://api.twilio.com',
+      apiKey: undefined,
+      timeoutMs: 10000,
+      maxRetries: 3,
+    });
+    expect(config.outbound.allowlist).toBeUndefined();
+    expect(config.api.token).toBeUndefined();
   });
 });

@@ -5,7 +5,10 @@ import path from 'node:path';
 import request from 'supertest';
 import { createApp } from '../src/app';
 import { CONFIG_VARIABLES, loadConfig } from '../src/config';
-import { formBody, parseCurl } from './support/curl';
+import { TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, testConfig, testEnv } from './support/config';
+import { formBody, parseCurl, shellWords } from './support/curl';
+import { CALL_ENTRY, SMS_ENTRY, runCli } from './support/process';
+import { TwilioApiServer } from './support/twilioApi';
 import { ALL_ROUTES } from './support/routes';
 import { parseTwiml } from './support/twiml';
 
@@ -13,12 +16,14 @@ const root = path.resolve(__dirname, '..');
 const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
 const envExample = readFileSync(path.join(root, '.env.example'), 'utf8');
 
-/** The lines of the README's "Try every route with curl" block. */
-function readmeCurlLines(): string[] {
-  const section = readme.slice(readme.indexOf('### Try every route with curl'));
+/** The lines starting with `prefix` in the first sh block after the README heading `heading`. */
+function readmeLines(heading: string, prefix: string): string[] {
+  const section = readme.slice(readme.indexOf(heading));
   const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
-  return block.split('\n').filter((l) => l.startsWith('curl '));
+  return block.split('\n').filter((l) => l.startsWith(prefix));
 }
+
+const readmeCurlLines = () => readmeLines('### Try every route with curl', 'curl ');
 
 describe('when a reader follows the README', () => {
   // The quick-start server: development, no credentials.
@@ -45,6 +50,50 @@ describe('when a reader follows the README', () => {
 
   it('then every route in the route table exists in the README', () => {
     for (const route of ALL_ROUTES) expect(readme).toContain(`\`${route === '/healthz' ? 'GET /healthz' : route}\``);
+  });
+});
+
+describe('when a reader uses the outbound API and CLI from the README', () => {
+  const API_TOKEN = 'readme-api-token-0123456789abcdef0123456789';
+  let twilioApi: TwilioApiServer;
+  beforeAll(async () => {
+    twilioApi = await TwilioApiServer.start({ accountSid: TEST_ACCOUNT_SID, authToken: TEST_AUTH_TOKEN });
+  });
+  afterAll(() => twilioApi.close());
+  const outboundEnv = () => ({ TWILIO_API_BASE_URL: twilioApi.url, API_TOKEN, OUTBOUND_ALLOWLIST: '+1555*' });
+
+  it('then every API curl line succeeds against a server wired to a local Twilio API', async () => {
+    const app = createApp(testConfig(outboundEnv()));
+    const lines = readmeLines('### HTTP API', 'curl ');
+    expect(lines.length).toBeGreaterThanOrEqual(5);
+    // The README reads back example SIDs: make them exist.
+    twilioApi.calls.set('CA0123456789abcdef0123456789abcdef', {
+      sid: 'CA0123456789abcdef0123456789abcdef',
+      status: 'completed',
+    });
+    twilioApi.messages.set('SM0123456789abcdef0123456789abcdef', {
+      sid: 'SM0123456789abcdef0123456789abcdef',
+      status: 'delivered',
+    });
+    for (const line of lines) {
+      const curl = parseCurl(line, { API_TOKEN });
+      const url = new URL(curl.url);
+      const res =
+        curl.method === 'POST'
+          ? await request(app).post(url.pathname).set(curl.headers).send(curl.data[0])
+          : await request(app).get(url.pathname).set(curl.headers);
+      expect([line, res.status]).toEqual([line, curl.method === 'POST' ? 201 : 200]);
+    }
+  });
+
+  it('then every CLI line exits 0', async () => {
+    const lines = readmeLines('### CLI', 'npm run --silent ');
+    expect(lines.length).toBeGreaterThanOrEqual(4);
+    for (const line of lines) {
+      const [, , , script, , ...args] = shellWords(line);
+      const result = await runCli(script === 'call' ? CALL_ENTRY : SMS_ENTRY, args, testEnv(outboundEnv()));
+      expect([line, result.status, result.stderr]).toEqual([line, 0, '']);
+    }
   });
 });
 

@@ -2,6 +2,7 @@
 import { validateRequest } from 'twilio';
 import { listParam } from '../src/http/params';
 import { menuChoice } from '../src/menu';
+import { createAllowlist, toE164 } from '../src/services/phoneNumbers';
 import { autoReplyText, fillPlaceholders } from '../src/smsAutoReply';
 import { shellQuote, signedCurl } from '../src/cli/signedCurl';
 import { TEST_AUTH_TOKEN } from './support/config';
@@ -123,5 +124,47 @@ describe('signedCurl', () => {
 
   it('quotes single quotes for the shell', () => {
     expect(shellQuote("it's")).toBe("'it'\\''s'");
+  });
+});
+
+describe('toE164', () => {
+  it.each([
+    ['+14155551212', undefined, '+14155551212'],
+    [' +1 (415) 555-1212 ', undefined, '+14155551212'],
+    ['+44 20 7946 0000', undefined, '+442079460000'],
+    ['(415) 555-1212', undefined, undefined],
+    ['(415) 555-1212', 'US', '+14155551212'],
+    ['415.555.1212', 'US', '+14155551212'],
+    ['1 415 555 1212', 'US', '+14155551212'],
+    ['(015) 555-1212', 'US', undefined],
+    ['415-155-1212', 'US', undefined],
+    ['+0123456789', 'US', undefined],
+    ['+1234567', undefined, undefined],
+    ['+1234567890123456', undefined, undefined],
+    ['tel:+14155551212', undefined, undefined],
+    ['', 'US', undefined],
+  ] as const)('%p with country %p → %p', (input, country, expected) => {
+    expect(toE164(input, country)).toBe(expected);
+  });
+});
+
+describe('createAllowlist', () => {
+  const list = createAllowlist(['+1555*', '+442079460000']);
+  it.each([
+    ['+15551234567', true],
+    ['+15559999999', true],
+    ['+14155551212', false],
+    ['+442079460000', true],
+    ['+442079460001', false],
+    ['+1555', true],
+  ])('%p allowed: %p', (number, allowed) => {
+    expect(list.allows(number)).toBe(allowed);
+  });
+
+  it('is unconfigured, and allows nothing, without entries', () => {
+    const none = createAllowlist(undefined);
+    expect(none.configured).toBe(false);
+    expect(none.allows('+15551234567')).toBe(false);
+    expect(createAllowlist([]).configured).toBe(false);
   });
 });

@@ -4,6 +4,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { param, twilioParams } from '../http/params';
 import { sendTwiml } from '../http/twiml';
+import { ServiceError } from '../services/errors';
 import type { SayOptions } from '../../views/say';
 import { apologyTwiml } from '../../views/voice';
 import { messagingTwiml } from '../../views/sms';
@@ -40,6 +41,8 @@ function clientErrorStatus(err: ErrorLike): number | undefined {
 export function errorHandler(say: SayOptions): ErrorRequestHandler {
   return (err: ErrorLike, req, res, next) => {
     if (res.headersSent) return next(err);
+    // Service errors were logged where they happened; their JSON is safe to show.
+    if (err instanceof ServiceError) return void res.status(err.httpStatus).json(err.toJSON());
     const clientStatus = clientErrorStatus(err);
     if (clientStatus !== undefined) {
       // Bad input (malformed body, too large, invalid parameter): the reason is safe to show.

@@ -8,11 +8,21 @@ export interface CurlRequest {
   data: string[];
 }
 
-export function parseCurl(command: string): CurlRequest {
+/** Splits a shell command line into words: 'single quotes', "double quotes with $VARIABLES", bare words. */
+export function shellWords(command: string, env: Record<string, string> = {}): string[] {
   const words: string[] = [];
-  const re = /'((?:[^']|'\\'')*)'|(\S+)/g;
-  for (const m of command.replace(/\\\n/g, ' ').matchAll(re))
-    words.push(m[1] !== undefined ? m[1].replace(/'\\''/g, "'") : (m[2] as string));
+  const re = /'((?:[^']|'\\'')*)'|"((?:[^"\\]|\\.)*)"|(\S+)/g;
+  for (const m of command.replace(/\\\n/g, ' ').matchAll(re)) {
+    if (m[1] !== undefined) words.push(m[1].replace(/'\\''/g, "'"));
+    else if (m[2] !== undefined)
+      words.push(m[2].replace(/\$(\w+)/g, (_, name: string) => env[name] ?? '').replace(/\\(.)/g, '$1'));
+    else words.push(m[3] as string);
+  }
+  return words;
+}
+
+export function parseCurl(command: string, env: Record<string, string> = {}): CurlRequest {
+  const words = shellWords(command, env);
   const out: CurlRequest = { method: 'GET', url: '', headers: {}, data: [] };
   for (let i = 0; i < words.length; i++) {
     const w = words[i];

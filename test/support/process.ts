@@ -6,6 +6,24 @@ import path from 'node:path';
 
 export const SERVER_ENTRY = path.resolve(__dirname, '../../dist/src/server.js');
 export const SIGN_ENTRY = path.resolve(__dirname, '../../dist/src/cli/sign.js');
+export const CALL_ENTRY = path.resolve(__dirname, '../../dist/src/cli/call.js');
+export const SMS_ENTRY = path.resolve(__dirname, '../../dist/src/cli/sms.js');
+
+export interface CliResult {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a built CLI without blocking this process (servers the CLI talks to may live in it). */
+export function runCli(entry: string, args: string[], env: Record<string, string | undefined>): Promise<CliResult> {
+  const child = spawn(process.execPath, [entry, ...args], { cwd: emptyDir(), env: childEnv(env) });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  return new Promise((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr })));
+}
 
 export interface RunningServer {
   readonly child: ChildProcessWithoutNullStreams;

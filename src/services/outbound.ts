@@ -1,0 +1,292 @@
+// Owns outbound calls and SMS through the Twilio REST API: validation, the toll-fraud allow-list, the
+// absolute URLs on our own server that Twilio calls back, and turning every Twilio failure into a
+// ServiceError. HTTP-free: it never sees req/res, so the API and the CLI share it.
+import twilio from 'twilio';
+import type { Logger } from '../logger';
+import {
+  DestinationNotAllowedError,
+  OutboundUnavailableError,
+  ServiceError,
+  TwilioApiError,
+  TwilioUnreachableError,
+  ValidationError,
+  type FieldProblem,
+} from './errors';
+import { toE164, type Allowlist } from './phoneNumbers';
+import type { TwilioClient } from './twilioClient';
+
+export interface PlaceCallInput {
+  readonly to: string;
+  /** Spoken (or played, for an http URL) through our /twiml/message twimlet. */
+  readonly message?: string;
+  /** Or: a path on our server whose TwiML runs the call, e.g. /voice. */
+  readonly path?: string;
+  readonly record?: boolean;
+  readonly from?: string;
+}
+
+export interface SendSmsInput {
+  readonly to: string;
+  readonly body: string;
+  readonly mediaUrl?: readonly string[];
+}
+
+export interface Created {
+  readonly sid: string;
+  readonly status: string;
+}
+
+export interface CallStatus extends Created {
+  readonly direction: string;
+  readonly from: string;
+  readonly to: string;
+  readonly duration: string | null;
+  readonly startTime: string | null;
+  readonly endTime: string | null;
+}
+
+export interface MessageStatus extends Created {
+  readonly direction: string;
+  readonly from: string;
+  readonly to: string;
+  readonly numSegments: string;
+  readonly errorCode: number | null;
+  readonly errorMessage: string | null;
+  readonly dateSent: string | null;
+}
+
+export interface OutboundService {
+  placeCall(input: PlaceCallInput): Promise<Created>;
+  sendSms(input: SendSmsInput): Promise<Created>;
+  getCall(sid: string): Promise<CallStatus>;
+  getMessage(sid: string): Promise<MessageStatus>;
+}
+
+export interface OutboundDeps {
+  /** undefined when no credentials are configured: every operation answers 503. */
+  readonly client: TwilioClient | undefined;
+  /** TWILIO_PHONE_NUMBER: the caller ID / sender unless a call names its own. */
+  readonly from: string | undefined;
+  readonly publicBaseUrl: string | undefined;
+  readonly allowlist: Allowlist;
+  readonly defaultCountry?: 'US';
+  /** For error messages only: the client enforces it. */
+  readonly timeoutMs?: number;
+  readonly logger: Logger;
+}
+
+const CALL_EVENTS = ['initiated', 'ringing', 'answered', 'completed'];
+const MAX_MESSAGE_CHARS = 1000; // it travels in the call's URL
+const MAX_SMS_CHARS = 1600; // Twilio's limit for one message body
+const MAX_MEDIA = 10;
+const SAFE_PATH = /^\/(?!\/)[A-Za-z0-9\-._~!$&'()*+,;=:@%/?[\]]*$/;
+const CALL_SID = /^CA[0-9a-f]{32}$/;
+const MESSAGE_SID = /^(SM|MM)[0-9a-f]{32}$/;
+
+const isoOrNull = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
+
+/** Collects field problems and throws them together, so a caller fixes everything in one go. */
+class Problems {
+  private readonly list: FieldProblem[] = [];
+  add(field: string, message: string): void {
+    this.list.push({ field, message });
+  }
+  throwIfAny(): void {
+    if (this.list.length > 0) throw new ValidationError(this.list);
+  }
+}
+
+/** Transport failures keep only their error code: axios errors carry the Authorization header in config. */
+function translateFailure(err: unknown, timeoutMs: string): ServiceError {
+  if (err instanceof ServiceError) return err;
+  if (err instanceof twilio.RestException) {
+    return new TwilioApiError({ status: err.status, code: err.code, message: err.message, moreInfo: err.moreInfo });
+  }
+  const code = (err as { code?: unknown }).code;
+  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
+    return new TwilioUnreachableError(504, `Twilio did not answer within ${timeoutMs}`);
+  }
+  if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) {
+    return new TwilioUnreachableError(502, `Could not reach Twilio (${code})`);
+  }
+  if (err instanceof SyntaxError)
+    return new TwilioUnreachableError(502, 'Twilio answered with something that is not JSON');
+  return new TwilioUnreachableError(502, 'Unexpected failure talking to Twilio');
+}
+
+export function createOutbound(deps: OutboundDeps): OutboundService {
+  const { logger } = deps;
+  const timeoutLabel = deps.timeoutMs ? `${deps.timeoutMs} ms` : 'the timeout';
+
+  function destination(raw: unknown, problems: Problems): string | undefined {
+    if (typeof raw !== 'string' || raw.trim() === '') {
+      problems.add('to', 'is required');
+      return undefined;
+    }
+    const e164 = toE164(raw, deps.defaultCountry);
+    if (!e164) {
+      problems.add(
+        'to',
+        deps.defaultCountry === 'US'
+          ? 'must be an E.164 number such as +14155551212, or a US number such as (415) 555-1212'
+          : 'must be an E.164 number such as +14155551212',
+      );
+    }
+    return e164;
+  }
+
+  /** The toll-fraud guard: only numbers the operator listed in OUTBOUND_ALLOWLIST are ever dialled or texted. */
+  function assertAllowed(to: string, action: string): void {
+    if (!deps.allowlist.configured) {
+      logger.warn({ to, action, reason: 'no allow-list' }, 'outbound destination refused');
+      throw new DestinationNotAllowedError(
+        'Outbound calls and messages are disabled: set OUTBOUND_ALLOWLIST to the numbers or prefixes you allow, e.g. +15551234567,+1*',
+      );
+    }
+    if (!deps.allowlist.allows(to)) {
+      logger.warn({ to, action, reason: 'not in allow-list' }, 'outbound destination refused');
+      throw new DestinationNotAllowedError(`${to} is not in OUTBOUND_ALLOWLIST`);
+    }
+  }
+
+  function ready(needsPublicUrl: boolean): { client: TwilioClient; baseUrl: string } {
+    if (!deps.client) {
+      throw new OutboundUnavailableError(
+        'Twilio credentials are not configured: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or TWILIO_API_KEY and TWILIO_API_SECRET)',
+      );
+    }
+    if (needsPublicUrl && !deps.publicBaseUrl) {
+      throw new OutboundUnavailableError(
+        'PUBLIC_BASE_URL is not set: Twilio needs an absolute URL on this server to fetch TwiML and post status callbacks',
+      );
+    }
+    return { client: deps.client, baseUrl: deps.publicBaseUrl ?? '' };
+  }
+
+  async function talkToTwilio<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      const failure = translateFailure(err, timeoutLabel);
+      logger.error(
+        { operation, kind: failure.kind, httpStatus: failure.httpStatus, message: failure.message },
+        'Twilio request failed',
+      );
+      throw failure;
+    }
+  }
+
+  return {
+    async placeCall(input) {
+      const problems = new Problems();
+      const to = destination(input.to, problems);
+      const hasMessage = typeof input.message === 'string' && input.message.trim() !== '';
+      const hasPath = typeof input.path === 'string' && input.path !== '';
+      if (hasMessage === hasPath) problems.add('message', 'give exactly one of message or path');
+      if (hasMessage && (input.message as string).length > MAX_MESSAGE_CHARS) {
+        problems.add('message', `must be at most ${MAX_MESSAGE_CHARS} characters`);
+      }
+      if (hasPath && (!SAFE_PATH.test(input.path as string) || (input.path as string).length > 1000)) {
+        problems.add('path', 'must be a path on this server starting with /, such as /voice');
+      }
+      let from = deps.from;
+      if (input.from !== undefined) {
+        from = toE164(input.from, deps.defaultCountry);
+        if (!from) problems.add('from', 'must be an E.164 number such as +14155551212');
+      }
+      problems.throwIfAny();
+      assertAllowed(to as string, 'call');
+      const { client, baseUrl } = ready(true);
+      if (!from) throw new OutboundUnavailableError('No caller ID: set TWILIO_PHONE_NUMBER or pass from');
+
+      const url = hasMessage
+        ? `${baseUrl}/twiml/message?${new URLSearchParams({ 'Message[0]': (input.message as string).trim() })}`
+        : baseUrl + (input.path as string);
+      const call = await talkToTwilio('calls.create', () =>
+        client.calls.create({
+          to: to as string,
+          from: from as string,
+          url,
+          method: 'POST',
+          statusCallback: `${baseUrl}/callbacks/call-status`,
+          statusCallbackMethod: 'POST',
+          statusCallbackEvent: CALL_EVENTS,
+          ...(input.record
+            ? {
+                record: true,
+                recordingStatusCallback: `${baseUrl}/callbacks/recording`,
+                recordingStatusCallbackMethod: 'POST',
+              }
+            : {}),
+        }),
+      );
+      logger.info({ callSid: call.sid, status: call.status, to }, 'outbound call placed');
+      return { sid: call.sid, status: call.status };
+    },
+
+    async sendSms(input) {
+      const problems = new Problems();
+      const to = destination(input.to, problems);
+      const body = typeof input.body === 'string' ? input.body : '';
+      const media = input.mediaUrl ?? [];
+      if (body.trim() === '' && media.length === 0) problems.add('body', 'is required (or give mediaUrl)');
+      if (body.length > MAX_SMS_CHARS) problems.add('body', `must be at most ${MAX_SMS_CHARS} characters`);
+      if (media.length > MAX_MEDIA) problems.add('mediaUrl', `at most ${MAX_MEDIA} URLs`);
+      media.forEach((m, i) => {
+        if (!/^https?:\/\/[^\s]+$/i.test(m)) problems.add(`mediaUrl[${i}]`, 'must be an http(s) URL');
+      });
+      problems.throwIfAny();
+      assertAllowed(to as string, 'sms');
+      const { client, baseUrl } = ready(true);
+      if (!deps.from) throw new OutboundUnavailableError('No sender: set TWILIO_PHONE_NUMBER');
+
+      const message = await talkToTwilio('messages.create', () =>
+        client.messages.create({
+          to: to as string,
+          from: deps.from as string,
+          ...(body.trim() !== '' ? { body } : {}),
+          ...(media.length > 0 ? { mediaUrl: [...media] } : {}),
+          statusCallback: `${baseUrl}/callbacks/message-status`,
+        }),
+      );
+      logger.info({ messageSid: message.sid, status: message.status, to }, 'outbound message sent');
+      return { sid: message.sid, status: message.status };
+    },
+
+    async getCall(sid) {
+      if (!CALL_SID.test(sid))
+        throw new ValidationError([{ field: 'sid', message: 'must be a Call SID: CA + 32 hex characters' }]);
+      const { client } = ready(false);
+      const call = await talkToTwilio('calls.fetch', () => client.calls(sid).fetch());
+      return {
+        sid: call.sid,
+        status: call.status,
+        direction: call.direction,
+        from: call.from,
+        to: call.to,
+        duration: call.duration ?? null,
+        startTime: isoOrNull(call.startTime),
+        endTime: isoOrNull(call.endTime),
+      };
+    },
+
+    async getMessage(sid) {
+      if (!MESSAGE_SID.test(sid)) {
+        throw new ValidationError([{ field: 'sid', message: 'must be a Message SID: SM or MM + 32 hex characters' }]);
+      }
+      const { client } = ready(false);
+      const message = await talkToTwilio('messages.fetch', () => client.messages(sid).fetch());
+      return {
+        sid: message.sid,
+        status: message.status,
+        direction: message.direction,
+        from: message.from,
+        to: message.to,
+        numSegments: message.numSegments,
+        errorCode: message.errorCode ?? null,
+        errorMessage: message.errorMessage ?? null,
+        dateSent: isoOrNull(message.dateSent),
+      };
+    },
+  };
+}

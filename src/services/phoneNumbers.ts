@@ -1,0 +1,39 @@
+// Owns phone numbers from users: normalising to E.164 (and, with DEFAULT_COUNTRY=US, common US forms),
+// and the toll-fraud allow-list every outbound destination must pass.
+import { E164 } from '../formats';
+
+/** Formatting people paste around numbers: spaces, dashes, dots, parentheses. */
+const FORMATTING = /[\s\-.()]/g;
+
+/**
+ * The number in E.164, or undefined when it is not a phone number we accept. "+1 (415) 555-1212" is
+ * accepted everywhere; "(415) 555-1212", "415-555-1212" and "1 415 555 1212" only with defaultCountry US.
+ */
+export function toE164(input: string, defaultCountry?: 'US'): string | undefined {
+  const compact = input.trim().replace(FORMATTING, '');
+  if (E164.test(compact)) return compact;
+  if (defaultCountry === 'US' && /^1?[2-9]\d{2}[2-9]\d{6}$/.test(compact)) {
+    return `+1${compact.length === 11 ? compact.slice(1) : compact}`;
+  }
+  return undefined;
+}
+
+export interface Allowlist {
+  /** False when no allow-list is configured: then nothing may be dialled. */
+  readonly configured: boolean;
+  allows(e164: string): boolean;
+}
+
+/** Entries are exact E.164 numbers or prefixes ending in * (validated by the config module). */
+export function createAllowlist(entries: readonly string[] | undefined): Allowlist {
+  const exact = new Set<string>();
+  const prefixes: string[] = [];
+  for (const entry of entries ?? []) {
+    if (entry.endsWith('*')) prefixes.push(entry.slice(0, -1));
+    else exact.add(entry);
+  }
+  return {
+    configured: (entries?.length ?? 0) > 0,
+    allows: (e164) => exact.has(e164) || prefixes.some((p) => e164.startsWith(p)),
+  };
+}

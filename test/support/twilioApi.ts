@@ -1,0 +1,236 @@
+// A local server that speaks Twilio's REST API for Calls and Messages, over real HTTP on loopback: Basic auth,
+// form bodies, realistic JSON resources and Twilio's JSON errors, every request recorded, and faults on demand
+// (an error status, a hang, a connection reset, a body that is not JSON).
+import { randomBytes } from 'node:crypto';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export type FormParams = Record<string, string | string[]>;
+
+export interface RecordedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly params: FormParams;
+  /** The Basic-auth user name presented (account SID or API key SID), if any. */
+  readonly username?: string;
+}
+
+export type Fault =
+  | { readonly status: number; readonly code?: number; readonly message?: string }
+  | { readonly hang: true }
+  | { readonly reset: true }
+  | { readonly invalidJson: true };
+
+export interface TwilioApiOptions {
+  readonly accountSid: string;
+  readonly authToken: string;
+  /** API key SID → secret, accepted as Basic-auth credentials too. */
+  readonly apiKeys?: Readonly<Record<string, string>>;
+}
+
+const API = '/2010-04-01/Accounts/';
+const E164 = /^\+[1-9]\d{7,14}$/;
+
+const sid = (prefix: string): string => prefix + randomBytes(16).toString('hex');
+const twilioDate = (d = new Date()): string => d.toUTCString().replace('GMT', '+0000');
+const first = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
+
+function parseForm(body: string): FormParams {
+  const params: FormParams = {};
+  for (const [k, v] of new URLSearchParams(body)) {
+    const prev = params[k];
+    params[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  return params;
+}
+
+function errorBody(status: number, code: number, message: string): Record<string, unknown> {
+  return { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status };
+}
+
+export class TwilioApiServer {
+  readonly requests: RecordedRequest[] = [];
+  readonly calls = new Map<string, Record<string, unknown>>();
+  readonly messages = new Map<string, Record<string, unknown>>();
+  private readonly faults: Fault[] = [];
+  private readonly sockets = new Set<Socket>();
+  private constructor(
+    private readonly server: http.Server,
+    readonly url: string,
+    private readonly options: TwilioApiOptions,
+  ) {}
+
+  static async start(options: TwilioApiOptions): Promise<TwilioApiServer> {
+    let instance: TwilioApiServer | undefined;
+    const server = http.createServer((req, res) => void instance?.handle(req, res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    instance = new TwilioApiServer(server, `http://127.0.0.1:${port}`, options);
+    server.on('connection', (socket) => {
+      instance?.sockets.add(socket);
+      socket.on('close', () => instance?.sockets.delete(socket));
+    });
+    return instance;
+  }
+
+  /** The next requests (any endpoint) get these faults, in order, instead of a normal answer. */
+  failNext(...faults: Fault[]): void {
+    this.faults.push(...faults);
+  }
+
+  /** Requests that reached a Calls or Messages endpoint. */
+  requestsTo(kind: 'Calls' | 'Messages'): RecordedRequest[] {
+    return this.requests.filter((r) => r.path.includes(`/${kind}`));
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    const username = this.authenticatedUser(req);
+    this.requests.push({ method: req.method ?? '', path, params: parseForm(body), username: username ?? undefined });
+
+    const fault = this.faults.shift();
+    if (fault) return this.applyFault(fault, req, res);
+    if (!username) {
+      res.setHeader('WWW-Authenticate', 'Basic realm="Twilio API"');
+      return this.json(res, 401, {
+        ...errorBody(401, 20003, 'Authenticate'),
+        detail: 'Your AccountSid or AuthToken was incorrect.',
+      });
+    }
+    const match = /^\/2010-04-01\/Accounts\/([^/]+)\/(Calls|Messages)(?:\/([^/]+))?\.json$/.exec(path);
+    if (!match || match[1] !== this.options.accountSid) return this.notFound(res, path);
+    const [, , kind, resourceSid] = match;
+    const params = parseForm(body);
+    if (req.method === 'POST' && !resourceSid)
+      return kind === 'Calls' ? this.createCall(res, params) : this.createMessage(res, params);
+    if (req.method === 'GET' && resourceSid) {
+      const found = (kind === 'Calls' ? this.calls : this.messages).get(resourceSid);
+      return found ? this.json(res, 200, found) : this.notFound(res, path);
+    }
+    return this.json(res, 405, errorBody(405, 20004, 'Method not allowed'));
+  }
+
+  private authenticatedUser(req: IncomingMessage): string | null {
+    const match = /^Basic (.+)$/.exec(req.headers.authorization ?? '');
+    if (!match) return null;
+    const decoded = Buffer.from(match[1] as string, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    const [user, pass] = [decoded.slice(0, colon), decoded.slice(colon + 1)];
+    const ok =
+      (user === this.options.accountSid && pass === this.options.authToken) || this.options.apiKeys?.[user] === pass;
+    return ok ? user : null;
+  }
+
+  private applyFault(fault: Fault, req: IncomingMessage, res: ServerResponse): void {
+    if ('hang' in fault) return; // never answers; close() destroys the socket
+    if ('reset' in fault) return void req.socket.destroy();
+    if ('invalidJson' in fault) {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      return void res.end('<html>Bad gateway</html>');
+    }
+    this.json(
+      res,
+      fault.status,
+      errorBody(fault.status, fault.code ?? 20500, fault.message ?? 'Internal Server Error'),
+    );
+  }
+
+  private createCall(res: ServerResponse, p: FormParams): void {
+    const [to, from, url] = [first(p.To), first(p.From), first(p.Url)];
+    if (!to) return this.json(res, 400, errorBody(400, 21201, "No 'To' number is specified"));
+    if (!E164.test(to)) return this.json(res, 400, errorBody(400, 21211, `Invalid 'To' Phone Number: ${to}`));
+    if (!from) return this.json(res, 400, errorBody(400, 21213, "No 'From' number is specified"));
+    if (!url && !p.Twiml && !p.ApplicationSid)
+      return this.json(res, 400, errorBody(400, 21205, 'Url parameter is required.'));
+    const callSid = sid('CA');
+    const uri = `${API}${this.options.accountSid}/Calls/${callSid}.json`;
+    const now = twilioDate();
+    const call = {
+      sid: callSid,
+      account_sid: this.options.accountSid,
+      to,
+      to_formatted: to,
+      from,
+      from_formatted: from,
+      status: 'queued',
+      direction: 'outbound-api',
+      api_version: '2010-04-01',
+      date_created: now,
+      date_updated: now,
+      start_time: null,
+      end_time: null,
+      duration: null,
+      price: null,
+      price_unit: 'USD',
+      answered_by: null,
+      caller_name: null,
+      forwarded_from: null,
+      group_sid: null,
+      parent_call_sid: null,
+      phone_number_sid: null,
+      queue_time: '0',
+      trunk_sid: null,
+      annotation: null,
+      uri,
+      subresource_uris: {
+        recordings: uri.replace('.json', '/Recordings.json'),
+        events: uri.replace('.json', '/Events.json'),
+      },
+    };
+    this.calls.set(callSid, call);
+    this.json(res, 201, call);
+  }
+
+  private createMessage(res: ServerResponse, p: FormParams): void {
+    const [to, from, body] = [first(p.To), first(p.From), first(p.Body)];
+    if (!to) return this.json(res, 400, errorBody(400, 21604, "A 'To' phone number is required."));
+    if (!E164.test(to)) return this.json(res, 400, errorBody(400, 21211, `Invalid 'To' Phone Number: ${to}`));
+    if (!from && !p.MessagingServiceSid)
+      return this.json(res, 400, errorBody(400, 21603, "A 'From' phone number is required."));
+    const media = p.MediaUrl === undefined ? [] : ([] as string[]).concat(p.MediaUrl);
+    if (!body && media.length === 0) return this.json(res, 400, errorBody(400, 21602, 'Message body is required.'));
+    const messageSid = sid(media.length > 0 ? 'MM' : 'SM');
+    const uri = `${API}${this.options.accountSid}/Messages/${messageSid}.json`;
+    const now = twilioDate();
+    const message = {
+      sid: messageSid,
+      account_sid: this.options.accountSid,
+      to,
+      from: from ?? null,
+      body: body ?? '',
+      status: 'queued',
+      direction: 'outbound-api',
+      api_version: '2010-04-01',
+      date_created: now,
+      date_updated: now,
+      date_sent: null,
+      num_segments: '1',
+      num_media: String(media.length),
+      error_code: null,
+      error_message: null,
+      price: null,
+      price_unit: 'USD',
+      messaging_service_sid: first(p.MessagingServiceSid) ?? null,
+      uri,
+      subresource_uris: { media: uri.replace('.json', '/Media.json') },
+    };
+    this.messages.set(messageSid, message);
+    this.json(res, 201, message);
+  }
+
+  private notFound(res: ServerResponse, path: string): void {
+    this.json(res, 404, errorBody(404, 20404, `The requested resource ${path} was not found`));
+  }
+
+  private json(res: ServerResponse, status: number, body: unknown): void {
+    res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
+    res.end(JSON.stringify(body));
+  }
+}
