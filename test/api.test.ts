@@ -4,7 +4,7 @@ import { createApp } from '../src/app';
 import { PUBLIC_BASE, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, testConfig } from './support/config';
 import { captureLogs } from './support/logs';
 import { signatureFor } from './support/signing';
-import { TwilioApiServer } from './support/twilioApi';
+import { TwilioApiServer } from '../src/simulator/restServer';
 import { parseTwiml } from './support/twiml';
 
 const API_TOKEN = 'test-api-token-0123456789abcdef0123456789';

@@ -1,7 +1,7 @@
 // The call and sms CLIs as real processes, talking to the local Twilio REST server.
 import { TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, testEnv } from './support/config';
 import { CALL_ENTRY, SMS_ENTRY, runCli } from './support/process';
-import { TwilioApiServer } from './support/twilioApi';
+import { TwilioApiServer } from '../src/simulator/restServer';
 
 let twilioApi: TwilioApiServer;
 let env: Record<string, string | undefined>;

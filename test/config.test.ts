@@ -63,7 +63,11 @@ describe('when a variable is invalid', () => {
     ['DEFAULT_COUNTRY', 'GB', /^DEFAULT_COUNTRY must be US or empty/],
     ['API_TOKEN', 'short', /^API_TOKEN must be at least 32 printable characters/],
     ['API_RATE_LIMIT', '0', /^API_RATE_LIMIT must be a whole number/],
-    ['TWILIO_API_BASE_URL', 'localhost:4010', /^TWILIO_API_BASE_URL must start with http:\/\/ or https:\/\/, got "localhost:4010"/],
+    [
+      'TWILIO_API_BASE_URL',
+      'localhost:4010',
+      /^TWILIO_API_BASE_URL must start with http:\/\/ or https:\/\/, got "localhost:4010"/,
+    ],
     ['TWILIO_TIMEOUT_MS', '100', /^TWILIO_TIMEOUT_MS must be a whole number from 500/],
   ])('then %s=%p is reported by name', (name, value, message) => {
     const problems = problemsOf({ [name]: value });

@@ -8,7 +8,7 @@ import { CONFIG_VARIABLES, loadConfig } from '../src/config';
 import { TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, testConfig, testEnv } from './support/config';
 import { formBody, parseCurl, shellWords } from './support/curl';
 import { CALL_ENTRY, SMS_ENTRY, runCli } from './support/process';
-import { TwilioApiServer } from './support/twilioApi';
+import { TwilioApiServer } from '../src/simulator/restServer';
 import { ALL_ROUTES } from './support/routes';
 import { parseTwiml } from './support/twiml';
 

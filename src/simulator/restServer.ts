@@ -1,9 +1,11 @@
-// A local server that speaks Twilio's REST API for Calls and Messages, over real HTTP on loopback: Basic auth,
-// form bodies, realistic JSON resources and Twilio's JSON errors, every request recorded, and faults on demand
-// (an error status, a hang, a connection reset, a body that is not JSON).
-import { randomBytes } from 'node:crypto';
+// Owns the REST side of the simulator: a server that speaks Twilio's REST API for Calls and Messages (Basic
+// auth, form bodies, realistic JSON resources, Twilio's JSON errors, every request recorded, faults on demand),
+// and that, when asked to, executes what it creates: a call is played out against its Url with signed status
+// callbacks, a message gets its queued / sent / delivered callbacks.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { newSid, runCall, type CallResult, type CallScript } from './voiceCall';
+import { methodOf, sendWebhook } from './webhook';
 
 export type FormParams = Record<string, string | string[]>;
 
@@ -23,15 +25,26 @@ export type Fault =
 
 export interface TwilioApiOptions {
   readonly accountSid: string;
+  /** Checks Basic auth, and signs every webhook the simulator sends, as Twilio does with the account's token. */
   readonly authToken: string;
   /** API key SID → secret, accepted as Basic-auth credentials too. */
   readonly apiKeys?: Readonly<Record<string, string>>;
+  /** Play out created calls and messages; without it resources are only stored. */
+  readonly execute?: {
+    readonly script?: CallScript;
+    /** Called with each finished call (the CLI prints its transcript). */
+    readonly onCall?: (result: CallResult) => void;
+    /** Called with each message status callback sent. */
+    readonly onMessageStatus?: (sid: string, status: string, httpStatus: number | undefined) => void;
+  };
+  readonly port?: number;
+  readonly host?: string;
 }
 
 const API = '/2010-04-01/Accounts/';
 const E164 = /^\+[1-9]\d{7,14}$/;
 
-const sid = (prefix: string): string => prefix + randomBytes(16).toString('hex');
+const sid = newSid;
 const twilioDate = (d = new Date()): string => d.toUTCString().replace('GMT', '+0000');
 const first = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
 
@@ -54,6 +67,9 @@ export class TwilioApiServer {
   readonly messages = new Map<string, Record<string, unknown>>();
   private readonly faults: Fault[] = [];
   private readonly sockets = new Set<Socket>();
+  private readonly running = new Set<Promise<unknown>>();
+  /** Finished calls by sid (only with `execute`). */
+  readonly callResults = new Map<string, CallResult>();
   private constructor(
     private readonly server: http.Server,
     readonly url: string,
@@ -63,7 +79,10 @@ export class TwilioApiServer {
   static async start(options: TwilioApiOptions): Promise<TwilioApiServer> {
     let instance: TwilioApiServer | undefined;
     const server = http.createServer((req, res) => void instance?.handle(req, res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
+    });
     const { port } = server.address() as AddressInfo;
     instance = new TwilioApiServer(server, `http://127.0.0.1:${port}`, options);
     server.on('connection', (socket) => {
@@ -81,6 +100,16 @@ export class TwilioApiServer {
   /** Requests that reached a Calls or Messages endpoint. */
   requestsTo(kind: 'Calls' | 'Messages'): RecordedRequest[] {
     return this.requests.filter((r) => r.path.includes(`/${kind}`));
+  }
+
+  /** Resolves once every call and message being executed has finished. */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.all([...this.running]);
+  }
+
+  private track(work: Promise<unknown>): void {
+    this.running.add(work);
+    void work.finally(() => this.running.delete(work));
   }
 
   async close(): Promise<void> {
@@ -186,6 +215,54 @@ export class TwilioApiServer {
     };
     this.calls.set(callSid, call);
     this.json(res, 201, call);
+    if (this.options.execute) this.track(this.executeCall(call, p));
+  }
+
+  private async executeCall(call: Record<string, unknown>, p: FormParams): Promise<void> {
+    const statusUrl = first(p.StatusCallback);
+    const events = p.StatusCallbackEvent === undefined ? ['completed'] : ([] as string[]).concat(p.StatusCallbackEvent);
+    const result = await runCall(
+      {
+        url: first(p.Url) as string,
+        method: methodOf(first(p.Method)),
+        from: call.from as string,
+        to: call.to as string,
+        direction: 'outbound-api',
+        callSid: call.sid as string,
+        accountSid: this.options.accountSid,
+        authToken: this.options.authToken,
+        statusCallback: statusUrl
+          ? { url: statusUrl, method: methodOf(first(p.StatusCallbackMethod)), events }
+          : undefined,
+      },
+      this.options.execute?.script,
+    );
+    Object.assign(call, { status: result.status, duration: String(result.durationSeconds), end_time: twilioDate() });
+    this.callResults.set(result.callSid, result);
+    this.options.execute?.onCall?.(result);
+  }
+
+  private async executeMessage(message: Record<string, unknown>, statusUrl: string | undefined): Promise<void> {
+    for (const status of ['queued', 'sent', 'delivered']) {
+      message.status = status;
+      if (!statusUrl) continue;
+      const answer = await sendWebhook({
+        url: statusUrl,
+        method: 'POST',
+        authToken: this.options.authToken,
+        params: {
+          MessageSid: message.sid as string,
+          SmsSid: message.sid as string,
+          AccountSid: this.options.accountSid,
+          From: String(message.from),
+          To: String(message.to),
+          MessageStatus: status,
+          SmsStatus: status,
+          ApiVersion: '2010-04-01',
+        },
+      });
+      this.options.execute?.onMessageStatus?.(message.sid as string, status, answer.status);
+    }
   }
 
   private createMessage(res: ServerResponse, p: FormParams): void {
@@ -223,6 +300,7 @@ export class TwilioApiServer {
     };
     this.messages.set(messageSid, message);
     this.json(res, 201, message);
+    if (this.options.execute) this.track(this.executeMessage(message, first(p.StatusCallback)));
   }
 
   private notFound(res: ServerResponse, path: string): void {

@@ -1,0 +1,190 @@
+// CLI: the local Twilio simulator. Plays a call or a text against any TwiML server, with real signatures,
+// and prints a transcript; or serves Twilio's REST API so calls placed through it are played out.
+//   npm run --silent simulate -- call --url http://localhost:3000/voice --press 2
+//   npm run --silent simulate -- sms --url http://localhost:3000/sms --body HELP
+//   npm run --silent simulate -- serve --port 4010
+import { parseArgs } from 'node:util';
+import { config as loadDotenv } from 'dotenv';
+import { ConfigError, loadConfig, type Config } from '../config';
+import { TwilioApiServer } from '../simulator/restServer';
+import { runInboundSms } from '../simulator/inboundSms';
+import { callTranscript, smsTranscript } from '../simulator/transcript';
+import { runCall, type CallScript, type CallerInput, type DialOutcome } from '../simulator/voiceCall';
+import { methodOf } from '../simulator/webhook';
+
+const USAGE = `Usage:
+  npm run --silent simulate -- call --url URL [caller actions] [options]
+  npm run --silent simulate -- sms  --url URL --body TEXT [--media-url URL ...] [options]
+  npm run --silent simulate -- serve [--port 4010] [caller actions]
+
+call    Calls URL as Twilio calls a number's voice webhook and plays out the TwiML: prompts, menus,
+        dialling, recording, redirects, status and recording callbacks. Prints one line per step.
+sms     Texts URL as Twilio calls a number's messaging webhook and prints each <Message> reply.
+serve   Serves Twilio's REST API (Calls, Messages) on --port: point an app's TWILIO_API_BASE_URL at it,
+        or any twilio client, and every call placed is played out and its transcript printed.
+
+Caller actions, used in order, one per <Gather> (after the last, the caller stays silent):
+  --press DIGITS        press keys, e.g. --press 2 or --press 1234#
+  --say TEXT            say something (speech input), e.g. --say "leave a message"
+  --silence             say nothing at this <Gather>
+Other outcomes:
+  --dial OUTCOME        how each <Dial> ends, in order: answered (default), busy, no-answer, failed
+  --record-seconds N    length of each <Record> (default 5; 0 records nothing)
+  --queue OUTCOME       how an <Enqueue> wait ends: bridged (default) or hangup
+Options:
+  --url URL             the webhook to call (required for call and sms)
+  --method GET|POST     how to call it (default POST)
+  --from NUMBER         the caller (default +15550001111)
+  --to NUMBER           the number called (default TWILIO_PHONE_NUMBER or +15550006666)
+  --port N              serve only: port to listen on (default 4010)
+  --json                print the result as JSON instead of a transcript
+  -h, --help            this text
+
+Requests are signed with TWILIO_AUTH_TOKEN (from the environment or .env), as Twilio signs them; serve
+also checks TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN as Basic auth. Exit status: 0 when the call or
+message was handled without error, 1 when Twilio would have reported an error, 2 for invalid usage.`;
+
+const DIAL_OUTCOMES = new Set(['answered', 'busy', 'no-answer', 'failed']);
+const FALLBACK_ACCOUNT = `AC${'0'.repeat(32)}`;
+
+function usageError(message: string): never {
+  process.stderr.write(`simulate: ${message}\n\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function parse() {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      tokens: true,
+      options: {
+        url: { type: 'string' },
+        method: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        body: { type: 'string' },
+        'media-url': { type: 'string', multiple: true },
+        press: { type: 'string', multiple: true },
+        say: { type: 'string', multiple: true },
+        silence: { type: 'boolean', multiple: true },
+        dial: { type: 'string', multiple: true },
+        'record-seconds': { type: 'string' },
+        queue: { type: 'string' },
+        port: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    usageError((err as Error).message);
+  }
+}
+
+type Parsed = ReturnType<typeof parse>;
+
+/** The caller's actions in the order they were given on the command line. */
+function scriptFrom({ values, tokens }: Parsed): CallScript {
+  const inputs: CallerInput[] = [];
+  for (const token of tokens ?? []) {
+    if (token.kind !== 'option') continue;
+    if (token.name === 'press') {
+      if (!/^[0-9*#w]+$/.test(token.value ?? '')) usageError(`--press takes keys 0-9, * and #, got "${token.value}"`);
+      inputs.push({ digits: token.value as string });
+    } else if (token.name === 'say') inputs.push({ speech: token.value ?? '' });
+    else if (token.name === 'silence') inputs.push({ silence: true });
+  }
+  const dial = (values.dial ?? []).map((d) => {
+    if (!DIAL_OUTCOMES.has(d)) usageError(`--dial takes answered, busy, no-answer or failed, got "${d}"`);
+    return d as DialOutcome;
+  });
+  const recordSeconds = values['record-seconds'] === undefined ? undefined : Number(values['record-seconds']);
+  if (recordSeconds !== undefined && !(Number.isInteger(recordSeconds) && recordSeconds >= 0)) {
+    usageError('--record-seconds takes a whole number of seconds');
+  }
+  if (values.queue !== undefined && !['bridged', 'hangup'].includes(values.queue))
+    usageError('--queue takes bridged or hangup');
+  return { inputs, dial, recordSeconds, queue: values.queue as CallScript['queue'] };
+}
+
+function readConfig(): Config {
+  loadDotenv({ quiet: true });
+  try {
+    return loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+function requireUrl(url: string | undefined): string {
+  if (!url) usageError('--url is required');
+  try {
+    return new URL(url).toString();
+  } catch {
+    usageError(`--url must be an absolute http(s) URL, got "${url}"`);
+  }
+}
+
+async function serve(parsed: Parsed, config: Config): Promise<void> {
+  const { accountSid, authToken } = config.twilio;
+  if (!accountSid || !authToken) {
+    process.stderr.write(
+      'simulate serve: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN: they are checked as Basic auth and sign every webhook\n',
+    );
+    process.exit(1);
+  }
+  const port = Number(parsed.values.port ?? 4010);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) usageError('--port takes a port number');
+  const server = await TwilioApiServer.start({
+    accountSid,
+    authToken,
+    port,
+    host: '127.0.0.1',
+    execute: {
+      script: scriptFrom(parsed),
+      onCall: (result) =>
+        process.stdout.write(`${parsed.values.json ? JSON.stringify(result) : `\n${callTranscript(result)}`}\n`),
+      onMessageStatus: (sid, status, httpStatus) =>
+        process.stdout.write(`message ${sid} ${status} → callback ${httpStatus ?? 'failed'}\n`),
+    },
+  });
+  process.stdout.write(
+    `Twilio REST simulator on ${server.url} (account ${accountSid}); set TWILIO_API_BASE_URL=${server.url}\n`,
+  );
+  const stop = () => void server.close().then(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+async function main(): Promise<void> {
+  const parsed = parse();
+  const { values, positionals } = parsed;
+  if (values.help) return void process.stdout.write(`${USAGE}\n`);
+  const command = positionals[0];
+  if (!['call', 'sms', 'serve'].includes(command ?? '')) usageError('say call, sms or serve');
+  const config = readConfig();
+  if (command === 'serve') return serve(parsed, config);
+
+  const common = {
+    url: requireUrl(values.url),
+    method: methodOf(values.method),
+    from: values.from ?? '+15550001111',
+    to: values.to ?? config.twilio.phoneNumber ?? '+15550006666',
+    accountSid: config.twilio.accountSid ?? FALLBACK_ACCOUNT,
+    authToken: config.twilio.authToken,
+  };
+  if (command === 'call') {
+    const result = await runCall(common, scriptFrom(parsed));
+    process.stdout.write(`${values.json ? JSON.stringify(result, null, 2) : callTranscript(result)}\n`);
+    process.exit(result.error ? 1 : 0);
+  }
+  if (values.body === undefined) usageError('sms needs --body');
+  const result = await runInboundSms({ ...common, body: values.body, mediaUrls: values['media-url'] });
+  process.stdout.write(`${values.json ? JSON.stringify(result, null, 2) : smsTranscript(result)}\n`);
+  process.exit(result.error ? 1 : 0);
+}
+
+void main();
