@@ -14,16 +14,20 @@ function pathOf(url: string): string {
   }
 }
 
+/** Pads to the second column, keeping at least one space when the left part is longer. */
+function toColumn(left: string): string {
+  return left.length >= COLUMN ? `${left} ` : left.padEnd(COLUMN);
+}
+
 function withResult(left: string, right: string | undefined): string {
-  if (!right) return left;
-  return `${left.length >= COLUMN ? `${left} ` : left.padEnd(COLUMN)}← ${right}`;
+  return right ? `${toColumn(left)}← ${right}` : left;
 }
 
 function stepLines(step: Step, indent: string): string[] {
   switch (step.type) {
     case 'request':
       return [
-        `${`${indent}→ ${step.method} ${pathOf(step.url)}`.padEnd(COLUMN)}${[
+        `${toColumn(`${indent}→ ${step.method} ${pathOf(step.url)}`)}${[
           step.status ?? '---',
           step.contentType,
           `${step.ms} ms`,
@@ -38,7 +42,7 @@ function stepLines(step: Step, indent: string): string[] {
       ];
     case 'callback':
       return [
-        `${`${indent}  ⇢ ${step.kind}`.padEnd(COLUMN)}${step.status ?? '---'} ${pathOf(step.url)}${step.error ? `  ✗ ${step.error}` : ''}`,
+        `${toColumn(`${indent}  ⇢ ${step.kind}`)}${step.status ?? '---'} ${pathOf(step.url)}${step.error ? `  ✗ ${step.error}` : ''}`,
       ];
     case 'error':
       return [`${indent}✗ ${step.code ? `${step.code} ` : ''}${step.message}`];

@@ -8,6 +8,7 @@ export const SERVER_ENTRY = path.resolve(__dirname, '../../dist/src/server.js');
 export const SIGN_ENTRY = path.resolve(__dirname, '../../dist/src/cli/sign.js');
 export const CALL_ENTRY = path.resolve(__dirname, '../../dist/src/cli/call.js');
 export const SMS_ENTRY = path.resolve(__dirname, '../../dist/src/cli/sms.js');
+export const SIMULATE_ENTRY = path.resolve(__dirname, '../../dist/src/cli/simulate.js');
 
 export interface CliResult {
   readonly status: number | null;

@@ -1,0 +1,29 @@
+// Our app on a real loopback port, with PUBLIC_BASE_URL set to exactly that origin (as in production), so a
+// simulator can call it over HTTP and every signature is checked against the configured public URL.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from '../../src/app';
+import { captureLogs, type CapturedLogs } from './logs';
+import { testConfig } from './config';
+
+export interface RunningApp {
+  readonly url: string;
+  readonly logs: CapturedLogs;
+  close(): Promise<void>;
+}
+
+export async function startAppServer(overrides: Record<string, string | undefined> = {}): Promise<RunningApp> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const logs = captureLogs();
+  server.on('request', createApp(testConfig({ PUBLIC_BASE_URL: url, ...overrides }), { logger: logs.logger }));
+  return {
+    url,
+    logs,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
