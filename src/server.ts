@@ -2,23 +2,9 @@
 // on PORT, and on SIGTERM/SIGINT stops accepting, lets in-flight requests finish, and exits 0 (or 1 when
 // draining outlasts SHUTDOWN_TIMEOUT_MS).
 import type { Server } from 'node:http';
-import { config as loadDotenv } from 'dotenv';
 import { createApp } from './app';
-import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger, type Logger } from './logger';
-
-function readConfig(): Config {
-  loadDotenv({ quiet: true });
-  try {
-    return loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\nSee .env.example for every variable and its meaning.\n`);
-      process.exit(1);
-    }
-    throw err;
-  }
-}
+import { configOrExit } from './processConfig';
 
 function shutDownOnSignals(server: Server, logger: Logger, timeoutMs: number): void {
   let stopping = false;
@@ -48,7 +34,7 @@ function shutDownOnSignals(server: Server, logger: Logger, timeoutMs: number): v
 }
 
 function main(): void {
-  const config = readConfig();
+  const config = configOrExit();
   const logger = createLogger(config.logLevel);
   for (const warning of config.warnings) logger.warn(warning);
   const app = createApp(config, { logger });

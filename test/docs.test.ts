@@ -7,7 +7,8 @@ import { createApp } from '../src/app';
 import { CONFIG_VARIABLES, loadConfig } from '../src/config';
 import { TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, testConfig, testEnv } from './support/config';
 import { formBody, parseCurl, shellWords } from './support/curl';
-import { CALL_ENTRY, SMS_ENTRY, runCli } from './support/process';
+import { startAppServer } from './support/appServer';
+import { CALL_ENTRY, SIMULATE_ENTRY, SMS_ENTRY, runCli } from './support/process';
 import { TwilioApiServer } from '../src/simulator/restServer';
 import { ALL_ROUTES } from './support/routes';
 import { parseTwiml } from './support/twiml';
@@ -93,6 +94,23 @@ describe('when a reader uses the outbound API and CLI from the README', () => {
       const [, , , script, , ...args] = shellWords(line);
       const result = await runCli(script === 'call' ? CALL_ENTRY : SMS_ENTRY, args, testEnv(outboundEnv()));
       expect([line, result.status, result.stderr]).toEqual([line, 0, '']);
+    }
+  });
+});
+
+describe('when a reader runs the simulator commands from the README', () => {
+  it('then each call and sms line exits 0 against a running server', async () => {
+    const running = await startAppServer({ FORWARD_TO: '+15557654321' });
+    try {
+      const lines = readmeLines('## Simulator', 'npm run --silent simulate -- ');
+      expect(lines.length).toBeGreaterThanOrEqual(6);
+      for (const line of lines) {
+        const args = shellWords(line.replaceAll('http://localhost:3000', running.url)).slice(5);
+        const result = await runCli(SIMULATE_ENTRY, args, testEnv());
+        expect([line, result.status, result.stderr]).toEqual([line, 0, '']);
+      }
+    } finally {
+      await running.close();
     }
   });
 });

@@ -1,9 +1,8 @@
 // Owns what the outbound CLIs share: flags parsed with node's parseArgs, config and service built as the
 // server builds them, the new sid on stdout, and any failure as one line on stderr with a non-zero exit.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { config as loadDotenv } from 'dotenv';
-import { ConfigError, loadConfig } from '../config';
 import { createLogger } from '../logger';
+import { configOrExit } from '../processConfig';
 import { ServiceError, ValidationError } from '../services/errors';
 import { outboundFromConfig } from '../services/fromConfig';
 import type { OutboundService } from '../services/outbound';
@@ -33,14 +32,7 @@ export async function runOutboundCommand(command: OutboundCommand): Promise<void
   }
   if (values.help) return void process.stdout.write(`${command.usage}\n`);
 
-  loadDotenv({ quiet: true });
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) fail(err.message, 1);
-    throw err;
-  }
+  const config = configOrExit();
   // The service's own log lines stay out of the terminal: the one error line below says what matters.
   const outbound = outboundFromConfig(config, createLogger('silent'));
   try {

@@ -4,8 +4,7 @@
 //   npm run --silent sign -- GET /twiml/message 'Message[0]=Hello World'
 //   npm run --silent sign -- POST /callbacks/call-status --json '{"CallSid":"CA123"}'
 import { parseArgs } from 'node:util';
-import { config as loadDotenv } from 'dotenv';
-import { ConfigError, loadConfig } from '../config';
+import { configOrExit } from '../processConfig';
 import { signedCurl } from './signedCurl';
 
 const USAGE = `Usage: npm run --silent sign -- [GET|POST] PATH [NAME=VALUE ...] [--json BODY] [--base-url URL]
@@ -46,14 +45,7 @@ function main(): void {
     return [pair.slice(0, eq), pair.slice(eq + 1)];
   });
 
-  loadDotenv({ quiet: true });
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) fail(err.message);
-    throw err;
-  }
+  const config = configOrExit();
   const base = (values['base-url'] ?? config.publicBaseUrl ?? `http://localhost:${config.port}`).replace(/\/+$/, '');
   if (!config.twilio.authToken) {
     process.stderr.write(

@@ -4,8 +4,8 @@
 //   npm run --silent simulate -- sms --url http://localhost:3000/sms --body HELP
 //   npm run --silent simulate -- serve --port 4010
 import { parseArgs } from 'node:util';
-import { config as loadDotenv } from 'dotenv';
-import { ConfigError, loadConfig, type Config } from '../config';
+import type { Config } from '../config';
+import { configOrExit } from '../processConfig';
 import { TwilioApiServer } from '../simulator/restServer';
 import { runInboundSms } from '../simulator/inboundSms';
 import { callTranscript, smsTranscript } from '../simulator/transcript';
@@ -106,19 +106,6 @@ function scriptFrom({ values, tokens }: Parsed): CallScript {
   return { inputs, dial, recordSeconds, queue: values.queue as CallScript['queue'] };
 }
 
-function readConfig(): Config {
-  loadDotenv({ quiet: true });
-  try {
-    return loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(1);
-    }
-    throw err;
-  }
-}
-
 function requireUrl(url: string | undefined): string {
   if (!url) usageError('--url is required');
   try {
@@ -165,7 +152,7 @@ async function main(): Promise<void> {
   if (values.help) return void process.stdout.write(`${USAGE}\n`);
   const command = positionals[0];
   if (!['call', 'sms', 'serve'].includes(command ?? '')) usageError('say call, sms or serve');
-  const config = readConfig();
+  const config = configOrExit();
   if (command === 'serve') return serve(parsed, config);
 
   const common = {

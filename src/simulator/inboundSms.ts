@@ -1,8 +1,9 @@
 // Owns simulating a text to a number: POST to its messaging URL with Twilio's parameters and signature, then
 // read the answer as Twilio does (an empty body is no reply; <Message> replies; <Redirect> is followed).
 import { parseTwiml } from './twimlDocument';
-import { newSid, type Step } from './voiceCall';
-import { methodOf, sendWebhook, type Method } from './webhook';
+import { fetchRecorded, TWIML_CONTENT_TYPES, type Step } from './steps';
+import { newSid } from './voiceCall';
+import { methodOf, type Method } from './webhook';
 
 export interface SmsSpec {
   readonly url: string;
@@ -31,7 +32,6 @@ export interface SmsResult {
   readonly error?: { readonly code?: number; readonly message: string };
 }
 
-const XML_TYPES = new Set(['text/xml', 'application/xml', 'text/html']);
 const MAX_REDIRECTS = 10;
 
 export async function runInboundSms(spec: SmsSpec): Promise<SmsResult> {
@@ -70,18 +70,13 @@ export async function runInboundSms(spec: SmsSpec): Promise<SmsResult> {
   let target: { url: string; method: Method } | undefined = { url: spec.url, method: spec.method ?? 'POST' };
   for (let hop = 0; target; hop++) {
     if (hop > MAX_REDIRECTS) return done({ message: `Step limit: more than ${MAX_REDIRECTS} redirects` });
-    const answer = await sendWebhook({ ...target, params, authToken: spec.authToken, timeoutMs: spec.timeoutMs });
-    steps.push({
-      type: 'request',
-      method: target.method,
-      url: answer.url,
-      status: answer.status,
-      contentType: answer.ok ? answer.contentType : undefined,
-      ms: answer.ms,
-    });
+    const answer = await fetchRecorded(
+      { ...target, params, authToken: spec.authToken, timeoutMs: spec.timeoutMs },
+      steps,
+    );
     if (!answer.ok) return done({ code: answer.code, message: answer.message });
     if (answer.body.trim() === '') return done(); // an empty 200 means "no reply"
-    if (!XML_TYPES.has(answer.contentType))
+    if (!TWIML_CONTENT_TYPES.has(answer.contentType))
       return done({ code: 12300, message: `Invalid Content-Type: "${answer.contentType || 'none'}"` });
     const parsed = parseTwiml(answer.body, 'messaging');
     if (!parsed.ok) return done({ code: parsed.code, message: parsed.message });

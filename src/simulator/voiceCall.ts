@@ -3,7 +3,10 @@
 // redirects, post signed status, recording and transcription callbacks, and keep a transcript of every step.
 import { randomBytes } from 'node:crypto';
 import { parseTwiml, spokenText, type TwimlElement } from './twimlDocument';
+import { fetchRecorded, TWIML_CONTENT_TYPES, type Step } from './steps';
 import { methodOf, sendWebhook, type Method, type WebhookParams } from './webhook';
+
+export type { Step };
 
 export type CallerInput =
   { readonly digits: string } | { readonly speech: string; readonly confidence?: number } | { readonly silence: true };
@@ -48,31 +51,6 @@ export interface CallSpec {
   readonly timeoutMs?: number;
 }
 
-export type Step =
-  | {
-      readonly type: 'request';
-      readonly method: Method;
-      readonly url: string;
-      readonly status?: number;
-      readonly contentType?: string;
-      readonly ms: number;
-    }
-  | {
-      readonly type: 'verb';
-      readonly verb: string;
-      readonly detail: string;
-      readonly result?: string;
-      readonly nested?: readonly Step[];
-    }
-  | {
-      readonly type: 'callback';
-      readonly kind: string;
-      readonly url: string;
-      readonly status?: number;
-      readonly error?: string;
-    }
-  | { readonly type: 'error'; readonly code?: number; readonly message: string };
-
 export type CallStatus = 'completed' | 'busy' | 'no-answer' | 'failed';
 
 export interface CallResult {
@@ -87,7 +65,6 @@ export interface CallResult {
 
 export const newSid = (prefix: string): string => prefix + randomBytes(16).toString('hex');
 
-const XML_TYPES = new Set(['text/xml', 'application/xml', 'text/html']);
 const API_VERSION = '2010-04-01';
 
 interface Goto {
@@ -227,24 +204,19 @@ class CallRun {
     if (this.requests >= limit)
       return this.fail(undefined, `Step limit: more than ${limit} TwiML requests (a <Redirect> loop?)`);
     this.requests += 1;
-    const answer = await sendWebhook({
-      url: target.url,
-      method: target.method,
-      params: {
-        ...this.baseParams(this.answered || this.direction !== 'inbound' ? 'in-progress' : 'ringing'),
-        ...target.params,
+    const answer = await fetchRecorded(
+      {
+        url: target.url,
+        method: target.method,
+        params: {
+          ...this.baseParams(this.answered || this.direction !== 'inbound' ? 'in-progress' : 'ringing'),
+          ...target.params,
+        },
+        authToken: this.spec.authToken,
+        timeoutMs: this.spec.timeoutMs,
       },
-      authToken: this.spec.authToken,
-      timeoutMs: this.spec.timeoutMs,
-    });
-    this.steps.push({
-      type: 'request',
-      method: target.method,
-      url: answer.url,
-      status: answer.status,
-      contentType: answer.ok ? answer.contentType : undefined,
-      ms: answer.ms,
-    });
+      this.steps,
+    );
     if (!answer.ok) return this.fail(answer.code, `${answer.message} (${target.method} ${target.url})`);
     if (answer.contentType.startsWith('audio/')) {
       this.answer();
@@ -256,7 +228,7 @@ class CallRun {
       this.steps.push({ type: 'verb', verb: 'Say', detail: `"${truncate(answer.body)}"` });
       return undefined;
     }
-    if (!XML_TYPES.has(answer.contentType)) {
+    if (!TWIML_CONTENT_TYPES.has(answer.contentType)) {
       return this.fail(12300, `Invalid Content-Type: "${answer.contentType || 'none'}" from ${target.url}`);
     }
     const parsed = parseTwiml(answer.body, 'voice');
