@@ -5,13 +5,11 @@ import type { Config } from '../src/config';
 import { param, twilioParams } from '../src/http/params';
 import { getAndPost } from '../src/http/routing';
 import { sendTwiml } from '../src/http/twiml';
-import { answerErrorsAs } from '../src/middleware/errors';
 import { autoReplyText } from '../src/smsAutoReply';
 import { messagingTwiml } from '../views/sms';
 
 export function smsRouter(config: Config): Router {
   const router = Router();
-  router.use(answerErrorsAs('messaging'));
 
   getAndPost(router, '/', (req, res) => {
     const params = twilioParams(req);

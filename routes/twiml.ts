@@ -7,7 +7,6 @@ import { listParam, param, twilioParams, type Params } from '../src/http/params'
 import { getAndPost } from '../src/http/routing';
 import { sendTwiml } from '../src/http/twiml';
 import { LANGUAGE_TAG, SAY_VOICE } from '../src/formats';
-import { answerErrorsAs } from '../src/middleware/errors';
 import type { SayOptions } from '../views/say';
 import { messageTwimlet } from '../views/twimlets';
 
@@ -23,7 +22,6 @@ function sayOptionsFrom(params: Params, defaults: SayOptions): SayOptions {
 
 export function twimlRouter(config: Config): Router {
   const router = Router();
-  router.use(answerErrorsAs('voice'));
 
   getAndPost(router, '/message', (req, res) => {
     const params = twilioParams(req);

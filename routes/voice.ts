@@ -10,8 +10,8 @@ import { menuChoice } from '../src/menu';
 import { param, twilioParams } from '../src/http/params';
 import { urlBuilder } from '../src/http/publicUrl';
 import { getAndPost } from '../src/http/routing';
+import { twimlFor } from '../src/http/staticTwiml';
 import { sendTwiml } from '../src/http/twiml';
-import { answerErrorsAs } from '../src/middleware/errors';
 import {
   PHRASES,
   forwardTwiml,
@@ -27,30 +27,34 @@ const CONNECTED = new Set(['completed', 'answered']);
 
 export function voiceRouter(config: Config): Router {
   const router = Router();
-  router.use(answerErrorsAs('voice'));
   const { say, voice, voicemail } = config;
 
-  const menu = (req: Request, intro: string) =>
-    menuTwiml({
-      intro,
-      menuPrompt: voice.menuPrompt,
-      menuUrl: urlBuilder(req, config.publicBaseUrl)('/voice/menu'),
-      say,
-    });
+  const base = config.publicBaseUrl;
+  const menu = (intro: string) =>
+    twimlFor(base, (url) => menuTwiml({ intro, menuPrompt: voice.menuPrompt, menuUrl: url('/voice/menu'), say }));
+  const voicemailAfter = (intro?: string) =>
+    twimlFor(base, (url) =>
+      voicemailTwiml({
+        intro,
+        prompt: voicemail.prompt,
+        maxLength: voicemail.maxLength,
+        transcribe: voicemail.transcribe,
+        actionUrl: url('/voice/voicemail'),
+        recordingStatusUrl: url('/callbacks/recording'),
+        transcribeCallbackUrl: url('/callbacks/transcription'),
+        say,
+      }),
+    );
 
-  const voicemailFor = (req: Request, intro?: string) => {
-    const url = urlBuilder(req, config.publicBaseUrl);
-    return voicemailTwiml({
-      intro,
-      prompt: voicemail.prompt,
-      maxLength: voicemail.maxLength,
-      transcribe: voicemail.transcribe,
-      actionUrl: url('/voice/voicemail'),
-      recordingStatusUrl: url('/callbacks/recording'),
-      transcribeCallbackUrl: url('/callbacks/transcription'),
-      say,
-    });
-  };
+  // Documents that depend only on config: built once when PUBLIC_BASE_URL fixes the origin.
+  const welcome = menu(voice.greeting);
+  const notUnderstood = menu(PHRASES.notUnderstood);
+  const leaveVoicemail = voicemailAfter();
+  const voicemailNoForward = voicemailAfter(PHRASES.noForwarding);
+  const voicemailUnanswered = voicemailAfter(PHRASES.forwardUnanswered);
+  const backToStart = twimlFor(base, (url) => redirectTwiml(url('/voice')));
+  const thanks = twimlFor(base, () => sayAndHangupTwiml(voicemail.thanks, say));
+  const hangUp = twimlFor(base, () => hangupTwiml());
 
   /** The caller's own number when it is a real E.164 number (carriers send junk sometimes), else ours. */
   const callerIdFor = (req: Request): string | undefined => {
@@ -59,41 +63,38 @@ export function voiceRouter(config: Config): Router {
     return config.twilio.phoneNumber ?? param(twilioParams(req), 'To');
   };
 
-  getAndPost(router, '/', (req, res) => sendTwiml(res, menu(req, voice.greeting)));
+  getAndPost(router, '/', (req, res) => sendTwiml(res, welcome(req)));
 
   getAndPost(router, '/menu', (req, res) => {
     const params = twilioParams(req);
-    const choice = menuChoice(param(params, 'Digits'), param(params, 'SpeechResult'));
-    const url = urlBuilder(req, config.publicBaseUrl);
-    switch (choice) {
+    switch (menuChoice(param(params, 'Digits'), param(params, 'SpeechResult'))) {
       case 'forward':
-        if (!voice.forwardTo) return sendTwiml(res, voicemailFor(req, PHRASES.noForwarding));
+        if (!voice.forwardTo) return sendTwiml(res, voicemailNoForward(req));
         return sendTwiml(
           res,
           forwardTwiml({
             forwardTo: voice.forwardTo,
             callerId: callerIdFor(req),
             timeout: voice.forwardTimeout,
-            dialStatusUrl: url('/voice/dial-status'),
+            dialStatusUrl: urlBuilder(req, base)('/voice/dial-status'),
             say,
           }),
         );
       case 'voicemail':
-        return sendTwiml(res, voicemailFor(req));
+        return sendTwiml(res, leaveVoicemail(req));
       case 'repeat':
-        return sendTwiml(res, redirectTwiml(url('/voice')));
+        return sendTwiml(res, backToStart(req));
       default:
-        return sendTwiml(res, menu(req, PHRASES.notUnderstood));
+        return sendTwiml(res, notUnderstood(req));
     }
   });
 
   getAndPost(router, '/dial-status', (req, res) => {
     const status = param(twilioParams(req), 'DialCallStatus') ?? '';
-    if (CONNECTED.has(status)) return sendTwiml(res, hangupTwiml());
-    sendTwiml(res, voicemailFor(req, PHRASES.forwardUnanswered));
+    sendTwiml(res, CONNECTED.has(status) ? hangUp(req) : voicemailUnanswered(req));
   });
 
-  getAndPost(router, '/voicemail', (_req, res) => sendTwiml(res, sayAndHangupTwiml(voicemail.thanks, say)));
+  getAndPost(router, '/voicemail', (req, res) => sendTwiml(res, thanks(req)));
 
   return router;
 }

@@ -4,8 +4,9 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Config } from './config';
 import { createLogger, type Logger } from './logger';
-import { keepRawBody } from './http/rawBody';
-import { errorHandler, notFound } from './middleware/errors';
+import { bodyReader } from './http/bodyReader';
+import { chain } from './http/routing';
+import { answerErrorsAs, errorHandler, notFound } from './middleware/errors';
 import { requestLogging } from './middleware/requestLogging';
 import { twilioSignature } from './middleware/twilioSignature';
 import { outboundFromConfig } from './services/fromConfig';
@@ -13,7 +14,7 @@ import type { OutboundService } from './services/outbound';
 import { appVersion } from './version';
 import { apiRouter } from '../routes/api';
 import { callbacksRouter } from '../routes/callbacks';
-import { healthRouter } from '../routes/health';
+import { healthHandler } from '../routes/health';
 import { smsRouter } from '../routes/sms';
 import { twimlRouter } from '../routes/twiml';
 import { voiceRouter } from '../routes/voice';
@@ -32,31 +33,35 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   app.set('trust proxy', config.trustProxy);
   // Flat keys exactly as sent (Message[0] stays "Message[0]"), the shape Twilio signs and twimlets use.
   app.set('query parser', 'simple');
+  // Webhook answers are POSTed and never cached: hashing every body for an ETag buys nothing.
+  app.set('etag', false);
 
-  app.use(requestLogging(logger));
+  app.use(requestLogging(logger, app));
   app.use(helmet());
-  app.use(express.urlencoded({ extended: false, limit: config.bodyLimitBytes, parameterLimit: 1000 }));
-  app.use(express.json({ limit: config.bodyLimitBytes, verify: keepRawBody }));
+  app.get('/healthz', healthHandler(appVersion()));
 
-  app.use(healthRouter(appVersion()));
+  // Bodies are read only where they are used, under the size limit.
+  const body = bodyReader(config.bodyLimitBytes);
+  const fromTwilio = twilioSignature({
+    enabled: config.validateSignatures,
+    authToken: config.twilio.authToken,
+    publicBaseUrl: config.publicBaseUrl,
+  });
+  // Twilio-facing routes: read the body, check the signature, and answer server errors as TwiML of the kind
+  // the route speaks; one layer each.
+  app.use('/voice', chain(body, fromTwilio, answerErrorsAs('voice')), voiceRouter(config));
+  app.use('/sms', chain(body, fromTwilio, answerErrorsAs('messaging')), smsRouter(config));
+  app.use('/twiml', chain(body, fromTwilio, answerErrorsAs('voice')), twimlRouter(config));
+  app.use('/callbacks', chain(body, fromTwilio), callbacksRouter());
   app.use(
     '/api',
+    body,
     apiRouter({
       token: config.api.token,
       rateLimitPerMinute: config.api.rateLimitPerMinute,
       outbound: deps.outbound ?? outboundFromConfig(config, logger),
     }),
   );
-
-  const fromTwilio = twilioSignature({
-    enabled: config.validateSignatures,
-    authToken: config.twilio.authToken,
-    publicBaseUrl: config.publicBaseUrl,
-  });
-  app.use('/voice', fromTwilio, voiceRouter(config));
-  app.use('/sms', fromTwilio, smsRouter(config));
-  app.use('/twiml', fromTwilio, twimlRouter(config));
-  app.use('/callbacks', fromTwilio, callbacksRouter());
 
   app.use(notFound);
   app.use(errorHandler(config.say));

@@ -93,7 +93,7 @@ describe('when Twilio posts a status callback', () => {
     const access = logs
       .entries()
       .find((e) => typeof e.msg === 'string' && e.msg.startsWith('POST /callbacks/call-status 204'));
-    expect(access).toMatchObject({ CallSid: 'CA0123456789abcdef0123456789abcdef', res: { statusCode: 204 } });
+    expect(access).toMatchObject({ CallSid: 'CA0123456789abcdef0123456789abcdef', status: 204, method: 'POST' });
     expect(typeof access?.responseTime).toBe('number');
   });
 });

@@ -23,7 +23,7 @@ function failingConfig(section: 'voice' | 'sms', key: string): Config {
 describe('when a voice route fails', () => {
   it('then Twilio still gets 200 TwiML: an apology and <Hangup/>, and the error is logged with the CallSid', async () => {
     const logs = captureLogs();
-    const app = createApp(failingConfig('voice', 'greeting'), { logger: logs.logger });
+    const app = createApp(failingConfig('voice', 'menuPrompt'), { logger: logs.logger });
     const res = await signedPost(app, '/voice', CALL);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('text/xml; charset=utf-8');
@@ -36,7 +36,7 @@ describe('when a voice route fails', () => {
   });
 
   it('then an unsigned request to the failing route still gets 403, never TwiML', async () => {
-    const app = createApp(failingConfig('voice', 'greeting'));
+    const app = createApp(failingConfig('voice', 'menuPrompt'));
     const res = await request(app).post('/voice').type('form').send(CALL);
     expect(res.status).toBe(403);
     expect(res.text).not.toContain('<Response');
@@ -129,6 +129,6 @@ describe('when requests carry secrets', () => {
     const generated = (await request(app).get('/healthz').set('X-Request-Id', 'has spaces/and slashes')).headers[
       'x-request-id'
     ];
-    expect(generated).toMatch(/^[0-9a-f-]{36}$/);
+    expect(generated).toMatch(/^[0-9a-f]{8}-[0-9a-z]+$/);
   });
 });

@@ -1,0 +1,146 @@
+// npm run bench: loads four servers in one run, on loopback, with the same signed POST /voice:
+//   (a) bare node:http, (b) bare Express 5, (c) Twilio's quickstart shape, (d) this app as built for production,
+// and prints req/s, p50/p99 latency and errors, each as a ratio to (b) and (c); then cold start and RSS.
+// Settings: BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (3), BENCH_CONNECTIONS (50). Writes bench/results.json.
+'use strict';
+const { writeFileSync } = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const autocannon = require('autocannon');
+const { AUTH_TOKEN, CALL_PARAMS, freePort, startProcess, waitFor, rssBytes, signedForm, stop } = require('./lib');
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+
+const ALL_TARGETS = [
+  { id: 'a', name: 'bare node:http', args: ['bench/targets/bare-http.js'] },
+  { id: 'b', name: 'bare Express 5', args: ['bench/targets/bare-express.js'] },
+  { id: 'c', name: 'Twilio quickstart shape', args: ['bench/targets/twilio-quickstart.js'] },
+  { id: 'd', name: 'twiml-server (production)', args: ['dist/src/server.js'], ours: true },
+];
+// BENCH_TARGETS=b,d measures a subset (for quick comparisons while working); ratios need b and c.
+const TARGETS = process.env.BENCH_TARGETS
+  ? ALL_TARGETS.filter((t) => process.env.BENCH_TARGETS.split(',').includes(t.id))
+  : ALL_TARGETS;
+
+function envFor(port, origin) {
+  return {
+    PORT: String(port),
+    NODE_ENV: 'production',
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+    TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+    PUBLIC_BASE_URL: origin,
+  };
+}
+
+function load(origin, request, duration) {
+  return autocannon({
+    url: origin,
+    connections: CONNECTIONS,
+    duration,
+    requests: [request],
+  });
+}
+
+async function measure(target) {
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const request = signedForm(origin, '/voice', CALL_PARAMS);
+  const child = startProcess(target.args, envFor(port, origin));
+  try {
+    await waitFor(async () => {
+      const res = await fetch(origin + request.path, { method: 'POST', headers: request.headers, body: request.body });
+      return res.status === 200;
+    });
+    if (WARMUP > 0) await load(origin, request, WARMUP);
+    const result = await load(origin, request, SECONDS);
+    return {
+      id: target.id,
+      name: target.name,
+      reqPerSec: Math.round(result.requests.average),
+      p50Ms: result.latency.p50,
+      p99Ms: result.latency.p99,
+      errors: result.errors + result.timeouts + result.non2xx,
+      requests: result.requests.total,
+      rssMb: Math.round(rssBytes(child.pid) / 1e5) / 10,
+    };
+  } finally {
+    await stop(child);
+  }
+}
+
+/** Spawn to first 200 on /healthz, median of five starts. */
+async function coldStart() {
+  const times = [];
+  for (let i = 0; i < 5; i++) {
+    const port = await freePort();
+    const origin = `http://127.0.0.1:${port}`;
+    const started = Date.now();
+    const child = startProcess(['dist/src/server.js'], envFor(port, origin));
+    await waitFor(async () => (await fetch(`${origin}/healthz`)).status === 200);
+    times.push(Date.now() - started);
+    await stop(child);
+  }
+  times.sort((x, y) => x - y);
+  return { medianMs: times[2], allMs: times };
+}
+
+const ratio = (x, y) => (y ? Math.round((x / y) * 100) / 100 : null);
+
+async function main() {
+  console.log(`bench: ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${SECONDS} s per target, signed POST /voice\n`);
+  const rows = [];
+  for (const target of TARGETS) {
+    process.stdout.write(`  measuring (${target.id}) ${target.name}…\n`);
+    rows.push(await measure(target));
+  }
+  const bare = rows.find((r) => r.id === 'b');
+  const quick = rows.find((r) => r.id === 'c');
+  for (const row of rows) {
+    row.vsExpress = ratio(row.reqPerSec, bare?.reqPerSec);
+    row.vsQuickstart = ratio(row.reqPerSec, quick?.reqPerSec);
+  }
+  if (!rows.some((r) => r.id === 'd')) {
+    console.table(rows);
+    return;
+  }
+  const cold = await coldStart();
+
+  console.log('');
+  console.table(
+    Object.fromEntries(
+      rows.map((r) => [
+        `(${r.id}) ${r.name}`,
+        { 'req/s': r.reqPerSec, 'p50 ms': r.p50Ms, 'p99 ms': r.p99Ms, errors: r.errors, '×express': r.vsExpress, '×quickstart': r.vsQuickstart, 'RSS MB': r.rssMb },
+      ]),
+    ),
+  );
+  const ours = rows.find((r) => r.id === 'd');
+  const checks = [
+    [`/voice ≥ 1.5× quickstart req/s`, ours.vsQuickstart >= 1.5, `${ours.vsQuickstart}×`],
+    [`/voice ≥ 0.7× bare Express req/s`, ours.vsExpress >= 0.7, `${ours.vsExpress}×`],
+    ['p99 ≤ 25 ms', ours.p99Ms <= 25, `${ours.p99Ms} ms`],
+    ['0 errors', ours.errors === 0, String(ours.errors)],
+    ['cold start < 1 s', cold.medianMs < 1000, `${cold.medianMs} ms (median of ${cold.allMs.join(', ')})`],
+  ];
+  console.log(`cold start (spawn → first 200 on /healthz): ${cold.medianMs} ms median\n`);
+  for (const [name, ok, value] of checks) console.log(`  ${ok ? '✓' : '✗'} ${name}: ${value}`);
+
+  const results = {
+    date: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 1e9), node: process.version },
+    settings: { seconds: SECONDS, warmupSeconds: WARMUP, connections: CONNECTIONS },
+    targets: rows,
+    coldStart: cold,
+    checks: checks.map(([name, ok, value]) => ({ name, ok, value })),
+  };
+  writeFileSync(path.join(__dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  console.log('\nwritten: bench/results.json');
+  if (process.env.BENCH_STRICT === '1' && checks.some(([, ok]) => !ok)) process.exitCode = 1;
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
