@@ -36,8 +36,8 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   // Webhook answers are POSTed and never cached: hashing every body for an ETag buys nothing.
   app.set('etag', false);
 
-  app.use(requestLogging(logger, app));
-  app.use(helmet());
+  // Every request: access log and security headers (one layer).
+  app.use(chain(requestLogging(logger, app), helmet()));
   app.get('/healthz', healthHandler(appVersion()));
 
   // Bodies are read only where they are used, under the size limit.
@@ -49,10 +49,10 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   });
   // Twilio-facing routes: read the body, check the signature, and answer server errors as TwiML of the kind
   // the route speaks; one layer each.
-  app.use('/voice', chain(body, fromTwilio, answerErrorsAs('voice')), voiceRouter(config));
-  app.use('/sms', chain(body, fromTwilio, answerErrorsAs('messaging')), smsRouter(config));
-  app.use('/twiml', chain(body, fromTwilio, answerErrorsAs('voice')), twimlRouter(config));
-  app.use('/callbacks', chain(body, fromTwilio), callbacksRouter());
+  app.use('/voice', chain(body, fromTwilio, answerErrorsAs('voice'), voiceRouter(config)));
+  app.use('/sms', chain(body, fromTwilio, answerErrorsAs('messaging'), smsRouter(config)));
+  app.use('/twiml', chain(body, fromTwilio, answerErrorsAs('voice'), twimlRouter(config)));
+  app.use('/callbacks', chain(body, fromTwilio, callbacksRouter()));
   app.use(
     '/api',
     body,

@@ -90,9 +90,7 @@ describe('when Twilio posts a status callback', () => {
       CallSid: 'CA0123456789abcdef0123456789abcdef',
       CallStatus: 'ringing',
     });
-    const access = logs
-      .entries()
-      .find((e) => typeof e.msg === 'string' && e.msg.startsWith('POST /callbacks/call-status 204'));
+    const access = logs.entries().find((e) => e.msg === 'request completed' && e.path === '/callbacks/call-status');
     expect(access).toMatchObject({ CallSid: 'CA0123456789abcdef0123456789abcdef', status: 204, method: 'POST' });
     expect(typeof access?.responseTime).toBe('number');
   });

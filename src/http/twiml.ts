@@ -2,6 +2,11 @@
 import type { Response } from 'express';
 
 export function sendTwiml(res: Response, xml: string | Buffer): void {
-  // The type is set in full by hand: res.type() would look it up, and send() would not add a charset to bytes.
-  res.status(200).set('Content-Type', 'text/xml; charset=utf-8').send(xml);
+  // Written directly: TwiML needs none of res.send()'s type sniffing, ETag or freshness checks, and this is
+  // the hot path of every webhook (HEAD still gets headers only: Node drops the body itself).
+  const body = typeof xml === 'string' ? Buffer.from(xml, 'utf8') : xml;
+  res.statusCode = 200;
+  res.setHeader('Content-Type', 'text/xml; charset=utf-8');
+  res.setHeader('Content-Length', body.length);
+  res.end(body);
 }

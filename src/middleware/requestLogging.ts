@@ -61,13 +61,15 @@ export function requestLogging(logger: Logger, app: Express): RequestHandler {
     res.setHeader('X-Request-Id', id);
     res.once('finish', () => {
       const status = res.statusCode;
-      const path = req.originalUrl.split('?')[0] ?? '';
+      const url = req.originalUrl;
+      const query = url.indexOf('?');
+      const path = query === -1 ? url : url.slice(0, query);
       const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : path === '/healthz' ? 'debug' : 'info';
       if (!accessLog.isLevelEnabled(level)) return;
       const ms = Math.round(performance.now() - started);
       const line: Record<string, unknown> = { reqId: id, method: req.method, path, status, responseTime: ms };
       twilioSids(req, line);
-      accessLog[level](line, `${req.method} ${path} ${status} ${ms}ms`);
+      accessLog[level](line, 'request completed');
     });
     next();
   };
