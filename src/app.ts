@@ -35,6 +35,8 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   app.set('query parser', 'simple');
   // Webhook answers are POSTed and never cached: hashing every body for an ETag buys nothing.
   app.set('etag', false);
+  // helmet would remove it again on every response: never set it.
+  app.disable('x-powered-by');
 
   // Every request: access log and security headers (one layer).
   app.use(chain(requestLogging(logger, app), helmet()));

@@ -368,6 +368,17 @@ describe('when Twilio answers with an error', () => {
 });
 
 describe('when Twilio cannot be reached properly', () => {
+  it('then after a hang, a reset, a 500 and a non-JSON answer the app stays healthy and the next call succeeds', async () => {
+    const { app } = appFor({ TWILIO_TIMEOUT_MS: '500' });
+    twilioApi.failNext({ hang: true }, { reset: true }, { status: 500 }, { invalidJson: true });
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++)
+      statuses.push((await post(app, '/api/calls', { to: '+15551234567', message: 'hi' })).status);
+    expect(statuses).toEqual([504, 502, 502, 502]);
+    expect((await request(app).get('/healthz')).status).toBe(200);
+    expect((await post(app, '/api/calls', { to: '+15551234567', message: 'hi' })).status).toBe(201);
+  });
+
   it('then a hang past TWILIO_TIMEOUT_MS is a 504 within a bounded time', async () => {
     const { app } = appFor({ TWILIO_TIMEOUT_MS: '500' });
     twilioApi.failNext({ hang: true });

@@ -64,3 +64,14 @@ describe('messaging and twimlet views', () => {
     ]);
   });
 });
+
+describe('text that XML cannot carry', () => {
+  const hostile = 'bell\u0007 nul\u0000 lone\uD800 fffe\uFFFE ok 😀 <&>';
+
+  it('is dropped, not thrown on, everywhere caller text reaches a document', () => {
+    expect(only(parseTwiml(messagingTwiml(hostile)), 'Message').text).toBe('bell nul lone fffe ok 😀 <&>');
+    expect(parseTwiml(messageTwimlet({ items: [hostile, '\u0001'], say: {} })).children.map((c) => c.text)).toEqual([
+      'bell nul lone fffe ok 😀 <&>',
+    ]);
+  });
+});

@@ -1,5 +1,6 @@
 // Owns how text is spoken: one <Say> with the configured voice and language, on a response or inside a <Gather>.
 import type VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
+import { xmlText } from './xmlText';
 
 export interface SayOptions {
   readonly voice?: string;
@@ -11,8 +12,9 @@ interface CanSay {
 }
 
 /** Adds <Say> unless the text is blank (an empty <Say> is a Twilio error, 13520). */
-export function say(parent: CanSay, text: string | undefined, options: SayOptions): void {
-  if (!text || !text.trim()) return;
+export function say(parent: CanSay, raw: string | undefined, options: SayOptions): void {
+  const text = raw === undefined ? '' : xmlText(raw);
+  if (!text.trim()) return;
   const attributes: VoiceResponse.SayAttributes = {};
   if (options.voice) attributes.voice = options.voice as VoiceResponse.SayAttributes['voice'];
   if (options.language) attributes.language = options.language as VoiceResponse.SayAttributes['language'];

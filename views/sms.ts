@@ -1,10 +1,12 @@
 // Owns the TwiML of messaging answers: one <Message> reply, or an empty <Response/> for no reply.
 import twilio from 'twilio';
+import { xmlText } from './xmlText';
 
 const { MessagingResponse } = twilio.twiml;
 
 export function messagingTwiml(reply: string | undefined): string {
   const response = new MessagingResponse();
-  if (reply && reply.trim()) response.message(reply);
+  const text = reply === undefined ? '' : xmlText(reply);
+  if (text.trim()) response.message(text);
   return response.toString();
 }

@@ -1,6 +1,7 @@
 // Owns the TwiML of the twimlets we host ourselves (drop-in equivalents of twimlets.com).
 import twilio from 'twilio';
 import { say, type SayOptions } from './say';
+import { xmlText } from './xmlText';
 
 const { VoiceResponse } = twilio.twiml;
 
@@ -18,7 +19,7 @@ export interface MessageTwimletInput {
 export function messageTwimlet(input: MessageTwimletInput): string {
   const response = new VoiceResponse();
   for (const raw of input.items) {
-    const item = raw.trim();
+    const item = xmlText(raw).trim();
     if (!item) continue;
     if (isAudioUrl(item)) response.play(item);
     else say(response, item, input.say);
