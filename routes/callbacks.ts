@@ -3,9 +3,9 @@
 //   /callbacks/message-status  — Twilio: message delivery (statusCallback of a message)
 //   /callbacks/recording       — Twilio: recording finished (recordingStatusCallback)
 //   /callbacks/transcription   — Twilio: voicemail transcription ready (transcribeCallback)
-import { Router, type RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import { param, twilioParams } from '../src/http/params';
-import { getAndPost } from '../src/http/routing';
+import type { WebhookRoutes } from '../src/http/routing';
 
 /** Which Twilio parameters each callback logs, under which key. Texts and phone numbers stay out (PII). */
 const FIELDS = {
@@ -51,10 +51,8 @@ function logCallback(kind: keyof typeof FIELDS): RequestHandler {
   };
 }
 
-export function callbacksRouter(): Router {
-  const router = Router();
-  for (const kind of Object.keys(FIELDS) as Array<keyof typeof FIELDS>) {
-    getAndPost(router, `/${kind}`, logCallback(kind));
-  }
-  return router;
+export function callbacksRoutes(): WebhookRoutes {
+  return Object.fromEntries(
+    (Object.keys(FIELDS) as Array<keyof typeof FIELDS>).map((kind) => [`/callbacks/${kind}`, logCallback(kind)]),
+  );
 }

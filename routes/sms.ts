@@ -1,30 +1,27 @@
 // Route for an incoming SMS/MMS. Twilio calls it (POST, or GET when so configured):
 //   /sms — answer with one <Message>, or an empty <Response/> when no reply is due
-import { Router } from 'express';
 import type { Config } from '../src/config';
 import { param, twilioParams } from '../src/http/params';
-import { getAndPost } from '../src/http/routing';
+import type { WebhookRoutes } from '../src/http/routing';
 import { sendTwiml } from '../src/http/twiml';
 import { autoReplyText } from '../src/smsAutoReply';
 import { messagingTwiml } from '../views/sms';
 
-export function smsRouter(config: Config): Router {
-  const router = Router();
-
-  getAndPost(router, '/', (req, res) => {
-    const params = twilioParams(req);
-    const numMedia = Number.parseInt(param(params, 'NumMedia') ?? '0', 10);
-    const reply = autoReplyText(
-      {
-        from: param(params, 'From') ?? '',
-        to: param(params, 'To') ?? '',
-        body: param(params, 'Body') ?? '',
-        numMedia: Number.isFinite(numMedia) && numMedia > 0 ? numMedia : 0,
-      },
-      config.sms,
-    );
-    sendTwiml(res, messagingTwiml(reply));
-  });
-
-  return router;
+export function smsRoutes(config: Config): WebhookRoutes {
+  return {
+    '/sms': (req, res) => {
+      const params = twilioParams(req);
+      const numMedia = Number.parseInt(param(params, 'NumMedia') ?? '0', 10);
+      const reply = autoReplyText(
+        {
+          from: param(params, 'From') ?? '',
+          to: param(params, 'To') ?? '',
+          body: param(params, 'Body') ?? '',
+          numMedia: Number.isFinite(numMedia) && numMedia > 0 ? numMedia : 0,
+        },
+        config.sms,
+      );
+      sendTwiml(res, messagingTwiml(reply));
+    },
+  };
 }

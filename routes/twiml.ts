@@ -1,10 +1,9 @@
 // Routes for the twimlets we host (drop-in equivalents of twimlets.com). Twilio fetches them as a call's URL:
 //   /twiml/message — Message / Message[n]: <Say> each text, <Play> each URL, in order
-import { Router } from 'express';
 import type { Config } from '../src/config';
 import { badRequest } from '../src/http/errors';
 import { listParam, param, twilioParams, type Params } from '../src/http/params';
-import { getAndPost } from '../src/http/routing';
+import type { WebhookRoutes } from '../src/http/routing';
 import { sendTwiml } from '../src/http/twiml';
 import { LANGUAGE_TAG, SAY_VOICE } from '../src/formats';
 import type { SayOptions } from '../views/say';
@@ -20,13 +19,11 @@ function sayOptionsFrom(params: Params, defaults: SayOptions): SayOptions {
   return { voice: voice ?? defaults.voice, language: language ?? defaults.language };
 }
 
-export function twimlRouter(config: Config): Router {
-  const router = Router();
-
-  getAndPost(router, '/message', (req, res) => {
-    const params = twilioParams(req);
-    sendTwiml(res, messageTwimlet({ items: listParam(params, 'Message'), say: sayOptionsFrom(params, config.say) }));
-  });
-
-  return router;
+export function twimlRoutes(config: Config): WebhookRoutes {
+  return {
+    '/twiml/message': (req, res) => {
+      const params = twilioParams(req);
+      sendTwiml(res, messageTwimlet({ items: listParam(params, 'Message'), say: sayOptionsFrom(params, config.say) }));
+    },
+  };
 }

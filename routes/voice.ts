@@ -3,13 +3,13 @@
 //   /voice/menu         — the caller's choice (Digits or SpeechResult)
 //   /voice/dial-status  — the forwarded leg ended (DialCallStatus)
 //   /voice/voicemail    — the recording finished (Record's action)
-import { Router, type Request } from 'express';
+import type { Request } from 'express';
 import type { Config } from '../src/config';
 import { E164 } from '../src/formats';
 import { menuChoice } from '../src/menu';
 import { param, twilioParams } from '../src/http/params';
 import { urlBuilder } from '../src/http/publicUrl';
-import { getAndPost } from '../src/http/routing';
+import type { WebhookRoutes } from '../src/http/routing';
 import { twimlFor } from '../src/http/staticTwiml';
 import { sendTwiml } from '../src/http/twiml';
 import {
@@ -25,8 +25,7 @@ import {
 /** Dial outcomes after which the caller is done; anything else (busy, no-answer, failed, canceled) goes to voicemail. */
 const CONNECTED = new Set(['completed', 'answered']);
 
-export function voiceRouter(config: Config): Router {
-  const router = Router();
+export function voiceRoutes(config: Config): WebhookRoutes {
   const { say, voice, voicemail } = config;
 
   const base = config.publicBaseUrl;
@@ -63,38 +62,38 @@ export function voiceRouter(config: Config): Router {
     return config.twilio.phoneNumber ?? param(twilioParams(req), 'To');
   };
 
-  getAndPost(router, '/', (req, res) => sendTwiml(res, welcome(req)));
+  return {
+    '/voice': (req, res) => sendTwiml(res, welcome(req)),
 
-  getAndPost(router, '/menu', (req, res) => {
-    const params = twilioParams(req);
-    switch (menuChoice(param(params, 'Digits'), param(params, 'SpeechResult'))) {
-      case 'forward':
-        if (!voice.forwardTo) return sendTwiml(res, voicemailNoForward(req));
-        return sendTwiml(
-          res,
-          forwardTwiml({
-            forwardTo: voice.forwardTo,
-            callerId: callerIdFor(req),
-            timeout: voice.forwardTimeout,
-            dialStatusUrl: urlBuilder(req, base)('/voice/dial-status'),
-            say,
-          }),
-        );
-      case 'voicemail':
-        return sendTwiml(res, leaveVoicemail(req));
-      case 'repeat':
-        return sendTwiml(res, backToStart(req));
-      default:
-        return sendTwiml(res, notUnderstood(req));
-    }
-  });
+    '/voice/menu': (req, res) => {
+      const params = twilioParams(req);
+      switch (menuChoice(param(params, 'Digits'), param(params, 'SpeechResult'))) {
+        case 'forward':
+          if (!voice.forwardTo) return sendTwiml(res, voicemailNoForward(req));
+          return sendTwiml(
+            res,
+            forwardTwiml({
+              forwardTo: voice.forwardTo,
+              callerId: callerIdFor(req),
+              timeout: voice.forwardTimeout,
+              dialStatusUrl: urlBuilder(req, base)('/voice/dial-status'),
+              say,
+            }),
+          );
+        case 'voicemail':
+          return sendTwiml(res, leaveVoicemail(req));
+        case 'repeat':
+          return sendTwiml(res, backToStart(req));
+        default:
+          return sendTwiml(res, notUnderstood(req));
+      }
+    },
 
-  getAndPost(router, '/dial-status', (req, res) => {
-    const status = param(twilioParams(req), 'DialCallStatus') ?? '';
-    sendTwiml(res, CONNECTED.has(status) ? hangUp(req) : voicemailUnanswered(req));
-  });
+    '/voice/dial-status': (req, res) => {
+      const status = param(twilioParams(req), 'DialCallStatus') ?? '';
+      sendTwiml(res, CONNECTED.has(status) ? hangUp(req) : voicemailUnanswered(req));
+    },
 
-  getAndPost(router, '/voicemail', (req, res) => sendTwiml(res, thanks(req)));
-
-  return router;
+    '/voice/voicemail': (req, res) => sendTwiml(res, thanks(req)),
+  };
 }

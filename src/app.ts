@@ -1,23 +1,23 @@
 // Owns the app factory: createApp(config) wires middleware and routers into an Express app. It never listens
 // and never reads process.env, so tests build it with any config and no port.
 import express, { type Express } from 'express';
-import helmet from 'helmet';
 import type { Config } from './config';
 import { createLogger, type Logger } from './logger';
 import { bodyReader } from './http/bodyReader';
-import { chain } from './http/routing';
+import { chain, mountWebhooks } from './http/routing';
 import { answerErrorsAs, errorHandler, notFound } from './middleware/errors';
 import { requestLogging } from './middleware/requestLogging';
+import { securityHeaders } from './middleware/securityHeaders';
 import { twilioSignature } from './middleware/twilioSignature';
 import { outboundFromConfig } from './services/fromConfig';
 import type { OutboundService } from './services/outbound';
 import { appVersion } from './version';
 import { apiRouter } from '../routes/api';
-import { callbacksRouter } from '../routes/callbacks';
+import { callbacksRoutes } from '../routes/callbacks';
 import { healthHandler } from '../routes/health';
-import { smsRouter } from '../routes/sms';
-import { twimlRouter } from '../routes/twiml';
-import { voiceRouter } from '../routes/voice';
+import { smsRoutes } from '../routes/sms';
+import { twimlRoutes } from '../routes/twiml';
+import { voiceRoutes } from '../routes/voice';
 
 export interface AppDeps {
   /** Where logs go; tests pass one that captures or discards lines. */
@@ -39,7 +39,7 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   app.disable('x-powered-by');
 
   // Every request: access log and security headers (one layer).
-  app.use(chain(requestLogging(logger, app), helmet()));
+  app.use(chain(requestLogging(logger, app), securityHeaders()));
   app.get('/healthz', healthHandler(appVersion()));
 
   // Bodies are read only where they are used, under the size limit.
@@ -51,10 +51,12 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   });
   // Twilio-facing routes: read the body, check the signature, and answer server errors as TwiML of the kind
   // the route speaks; one layer each.
-  app.use('/voice', chain(body, fromTwilio, answerErrorsAs('voice'), voiceRouter(config)));
-  app.use('/sms', chain(body, fromTwilio, answerErrorsAs('messaging'), smsRouter(config)));
-  app.use('/twiml', chain(body, fromTwilio, answerErrorsAs('voice'), twimlRouter(config)));
-  app.use('/callbacks', chain(body, fromTwilio, callbacksRouter()));
+  mountWebhooks(app, chain(body, fromTwilio, answerErrorsAs('voice')), {
+    ...voiceRoutes(config),
+    ...twimlRoutes(config),
+  });
+  mountWebhooks(app, chain(body, fromTwilio, answerErrorsAs('messaging')), smsRoutes(config));
+  mountWebhooks(app, chain(body, fromTwilio), callbacksRoutes());
   app.use(
     '/api',
     body,
