@@ -1,0 +1,103 @@
+// The deployment files: cloud-init against cloud-init's own schema and the systemd unit with systemd-analyze
+// (each when the tool is installed, skipped with a message otherwise), and the properties the Dockerfile,
+// compose file and Caddyfile must keep.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '..');
+const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
+const has = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
+
+function itWhen(available: boolean, why: string, name: string, fn: () => void): void {
+  if (available) it(name, fn);
+  else {
+    it.skip(`${name} (skipped: ${why})`, fn);
+    console.warn(`deploy test skipped: ${why}`);
+  }
+}
+
+describe('when cloud-init reads deploy/cloud-init.yaml', () => {
+  itWhen(
+    has('cloud-init'),
+    'cloud-init is not installed (apt-get install cloud-init)',
+    'then it is valid cloud-config',
+    () => {
+      const result = spawnSync('cloud-init', ['schema', '--config-file', path.join(root, 'deploy/cloud-init.yaml')], {
+        encoding: 'utf8',
+      });
+      expect(`${result.stdout}${result.stderr}`).toMatch(/Valid schema|Valid cloud-config/);
+      expect(result.status).toBe(0);
+    },
+  );
+
+  it('then the env file it writes is mode 600 and holds no secret values', () => {
+    const text = read('deploy/cloud-init.yaml');
+    expect(text).toMatch(/path: \/etc\/twiml-server\/env\n\s+owner: root:root\n\s+permissions: "0600"/);
+    for (const secret of ['TWILIO_AUTH_TOKEN', 'API_TOKEN']) expect(text).toMatch(new RegExp(`\\n\\s+${secret}=\\n`));
+    expect(text).toMatch(/shell: \/usr\/sbin\/nologin/);
+  });
+});
+
+describe('when systemd reads deploy/twiml-server.service', () => {
+  itWhen(has('systemd-analyze'), 'systemd-analyze is not installed', 'then systemd-analyze verify accepts it', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'unit-'));
+    copyFileSync(path.join(root, 'deploy/twiml-server.service'), path.join(dir, 'twiml-server.service'));
+    const result = spawnSync('systemd-analyze', ['verify', '--man=no', 'twiml-server.service'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    expect(result.stderr.split('\n').filter((l) => l.includes('twiml-server.service'))).toEqual([]);
+    expect(result.status).toBe(0);
+  });
+
+  it('then Node runs unprivileged, binds port 80 by capability only, and is hardened', () => {
+    const unit = read('deploy/twiml-server.service');
+    for (const line of [
+      'User=twiml',
+      'AmbientCapabilities=CAP_NET_BIND_SERVICE',
+      'CapabilityBoundingSet=CAP_NET_BIND_SERVICE',
+      'EnvironmentFile=/etc/twiml-server/env',
+      'Restart=on-failure',
+      'NoNewPrivileges=true',
+      'ProtectSystem=strict',
+      'ProtectHome=true',
+      'PrivateTmp=true',
+    ]) {
+      expect(unit).toContain(`\n${line}\n`);
+    }
+    expect(unit).not.toMatch(/^User=root/m);
+    expect(unit).not.toMatch(/^MemoryDenyWriteExecute=true/m);
+  });
+});
+
+describe('when the container files are read', () => {
+  it('then the Dockerfile pins its base, builds in stages, runs as node, and has a HEALTHCHECK', () => {
+    const dockerfile = read('Dockerfile');
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:20\.\d+\.\d+-bookworm-slim$/m);
+    expect(dockerfile.match(/^FROM /gm)?.length).toBe(3);
+    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/^HEALTHCHECK /m);
+    expect(read('.dockerignore').split('\n')[1]).toBe('*');
+  });
+
+  it('then compose publishes port 80 from the env file, restarts, health-checks and rotates logs', () => {
+    const compose = read('compose.yaml');
+    for (const needle of [
+      'env_file: ${ENV_FILE:-.env}',
+      '"${HTTP_PORT:-80}:3000"',
+      'restart: unless-stopped',
+      'healthcheck:',
+      'max-size: "10m"',
+      'read_only: true',
+    ]) {
+      expect(compose).toContain(needle);
+    }
+  });
+
+  it('then the Caddyfile proxies the public name to the app on loopback', () => {
+    expect(read('deploy/Caddyfile')).toMatch(/\{\$TWIML_DOMAIN\} \{\n\treverse_proxy 127\.0\.0\.1:3000/);
+  });
+});
