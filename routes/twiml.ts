@@ -1,13 +1,40 @@
-// Routes for the twimlets we host (drop-in equivalents of twimlets.com). Twilio fetches them as a call's URL:
-//   /twiml/message — Message / Message[n]: <Say> each text, <Play> each URL, in order
+// Routes for the twimlets we host (drop-in equivalents of twimlets.com, same parameters). Twilio fetches them
+// as a call's URL, a <Dial>'s action or a <Number>'s whisper URL:
+//   /twiml/message   — Message / Message[n]: <Say> each text, <Play> each URL, in order
+//   /twiml/echo      — Twiml: the document itself, once it is valid TwiML
+//   /twiml/forward   — PhoneNumber, CallerId, Timeout, FailUrl, AllowedCallers[]
+//   /twiml/simulring — PhoneNumbers[], Message (whispered), Timeout, FailUrl: ring all at once
+//   /twiml/findme    — PhoneNumbers[] (≤ 10), Message (whispered), Timeout, FailUrl: one after another
+//   /twiml/whisper   — Message, HumanCheck: the called party presses a key to accept
+//   /twiml/menu      — Message, Options[key]=url
+// Every number dialled passes the toll-fraud guard (OUTBOUND_ALLOWLIST); a refused one gets an apology.
+import type { Request } from 'express';
 import type { Config } from '../src/config';
+import { createDialGuard } from '../src/dialGuard';
+import { LANGUAGE_TAG, SAY_VOICE } from '../src/formats';
 import { badRequest } from '../src/http/errors';
 import { listParam, param, twilioParams, type Params } from '../src/http/params';
+import { urlBuilder } from '../src/http/publicUrl';
 import type { WebhookRoutes } from '../src/http/routing';
 import { sendTwiml } from '../src/http/twiml';
-import { LANGUAGE_TAG, SAY_VOICE } from '../src/formats';
+import { createAllowlist } from '../src/services/phoneNumbers';
+import { parseTwiml } from '../src/simulator/twimlDocument';
 import type { SayOptions } from '../views/say';
-import { messageTwimlet } from '../views/twimlets';
+import { redirectTwiml } from '../views/voice';
+import {
+  TWIMLET_PHRASES,
+  acceptTwimlet,
+  afterDialTwimlet,
+  dialTwimlet,
+  goodbyeTwimlet,
+  menuTwimlet,
+  messageTwimlet,
+  whisperTwimlet,
+  type DialTarget,
+} from '../views/twimlets';
+
+const CONNECTED = new Set(['completed', 'answered']);
+const MAX_FINDME_NUMBERS = 10;
 
 /** Voice and Language from the URL, falling back to the configured ones; a malformed value is a 400. */
 function sayOptionsFrom(params: Params, defaults: SayOptions): SayOptions {
@@ -19,11 +46,198 @@ function sayOptionsFrom(params: Params, defaults: SayOptions): SayOptions {
   return { voice: voice ?? defaults.voice, language: language ?? defaults.language };
 }
 
+function timeoutFrom(params: Params, fallback: number): number {
+  const raw = param(params, 'Timeout')?.trim();
+  if (!raw) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 600)
+    throw badRequest('Timeout must be a whole number of seconds from 1 to 600');
+  return n;
+}
+
+/** FailUrl (absolute http(s), or a path on this server), resolved; undefined when not given. */
+function failUrlFrom(req: Request, params: Params, base: string | undefined): string | undefined {
+  const raw = param(params, 'FailUrl')?.trim();
+  if (!raw) return undefined;
+  if (/^https?:\/\/\S+$/i.test(raw)) return raw;
+  if (raw.startsWith('/') && !raw.startsWith('//')) return urlBuilder(req, base)(raw);
+  throw badRequest('FailUrl must be an http(s) URL or a path starting with /');
+}
+
+/** A twimlet's own URL with only its own parameters (a GET webhook's query also carries Twilio's). */
+function selfUrl(req: Request, base: string | undefined, path: string, query: Array<[string, string]>): string {
+  const search = new URLSearchParams(query).toString();
+  return urlBuilder(req, base)(search ? `${path}?${search}` : path);
+}
+
+const digitsOf = (s: string) => s.replace(/\D/g, '');
+
 export function twimlRoutes(config: Config): WebhookRoutes {
+  const base = config.publicBaseUrl;
+  const guard = createDialGuard(createAllowlist(config.outbound.allowlist), config.outbound.defaultCountry);
+
+  /** The numbers that may be dialled, each with its whisper URL; refused ones are dropped (and logged). */
+  const allowedTargets = (req: Request, numbers: string[], where: string, whisperUrl?: string): DialTarget[] =>
+    numbers.flatMap((raw) => {
+      const number = guard.allowed(raw, req.log, where);
+      return number ? [{ number, url: whisperUrl }] : [];
+    });
+
+  const whisperUrlFor = (req: Request, message: string | undefined) =>
+    selfUrl(req, base, '/twiml/whisper', [
+      ...(message ? [['Message', message] as [string, string]] : []),
+      ['HumanCheck', 'true'],
+    ]);
+
   return {
     '/twiml/message': (req, res) => {
       const params = twilioParams(req);
       sendTwiml(res, messageTwimlet({ items: listParam(params, 'Message'), say: sayOptionsFrom(params, config.say) }));
+    },
+
+    '/twiml/echo': (req, res) => {
+      const twiml = param(twilioParams(req), 'Twiml');
+      if (!twiml?.trim()) throw badRequest('Twiml is required: a TwiML document with a <Response> root');
+      const parsed = parseTwiml(twiml, 'voice');
+      if (!parsed.ok) throw badRequest(`Twiml is not valid TwiML (${parsed.code}): ${parsed.message}`);
+      // A <Dial> in echoed TwiML is a number from a request like any other: it must pass the guard.
+      for (const dial of parsed.verbs.filter((v) => v.name === 'Dial')) {
+        const numbers =
+          dial.children.length > 0 ? dial.children.filter((c) => c.name === 'Number').map((c) => c.text) : [dial.text];
+        if (numbers.some((n) => !guard.allowed(n, req.log, 'echo'))) {
+          return sendTwiml(res, goodbyeTwimlet(TWIMLET_PHRASES.refused, config.say));
+        }
+      }
+      sendTwiml(res, twiml);
+    },
+
+    '/twiml/forward': (req, res) => {
+      const params = twilioParams(req);
+      const say = sayOptionsFrom(params, config.say);
+      const failUrl = failUrlFrom(req, params, base);
+      if (param(params, 'Dial')) {
+        return sendTwiml(res, afterDialTwimlet(CONNECTED.has(param(params, 'DialCallStatus') ?? ''), failUrl));
+      }
+      const phoneNumber = param(params, 'PhoneNumber');
+      if (!phoneNumber?.trim()) throw badRequest('PhoneNumber is required');
+      const allowedCallers = listParam(params, 'AllowedCallers').map(digitsOf).filter(Boolean);
+      if (allowedCallers.length > 0) {
+        const callers = [
+          param(params, 'From') ?? param(params, 'Caller'),
+          param(params, 'To') ?? param(params, 'Called'),
+        ].map((n) => digitsOf(n ?? ''));
+        if (!callers.some((n) => n && allowedCallers.includes(n)))
+          return sendTwiml(res, goodbyeTwimlet(TWIMLET_PHRASES.restricted, say));
+      }
+      const targets = allowedTargets(req, [phoneNumber], 'forward');
+      if (targets.length === 0) return sendTwiml(res, goodbyeTwimlet(TWIMLET_PHRASES.refused, say));
+      const callerId = param(params, 'CallerId')?.trim() || undefined;
+      const actionUrl = selfUrl(req, base, '/twiml/forward', [
+        ['Dial', 'true'],
+        ...(failUrl ? [['FailUrl', failUrl] as [string, string]] : []),
+      ]);
+      sendTwiml(res, dialTwimlet({ targets, timeout: timeoutFrom(params, 20), callerId, actionUrl, say }));
+    },
+
+    '/twiml/simulring': (req, res) => {
+      const params = twilioParams(req);
+      const say = sayOptionsFrom(params, config.say);
+      const failUrl = failUrlFrom(req, params, base);
+      if (param(params, 'Dial')) {
+        return sendTwiml(res, afterDialTwimlet(CONNECTED.has(param(params, 'DialCallStatus') ?? ''), failUrl));
+      }
+      const numbers = listParam(params, 'PhoneNumbers');
+      if (numbers.length === 0) throw badRequest('PhoneNumbers[] is required');
+      const targets = allowedTargets(req, numbers, 'simulring', whisperUrlFor(req, param(params, 'Message')));
+      if (targets.length === 0) return sendTwiml(res, goodbyeTwimlet(TWIMLET_PHRASES.refused, say));
+      const actionUrl = selfUrl(req, base, '/twiml/simulring', [
+        ['Dial', 'true'],
+        ...(failUrl ? [['FailUrl', failUrl] as [string, string]] : []),
+      ]);
+      sendTwiml(res, dialTwimlet({ targets, timeout: timeoutFrom(params, 20), actionUrl, say }));
+    },
+
+    '/twiml/findme': (req, res) => {
+      const params = twilioParams(req);
+      const say = sayOptionsFrom(params, config.say);
+      const failUrl = failUrlFrom(req, params, base);
+      const timeout = timeoutFrom(params, 60);
+      const message = param(params, 'Message');
+      if (param(params, 'Dial') && CONNECTED.has(param(params, 'DialCallStatus') ?? ''))
+        return sendTwiml(res, afterDialTwimlet(true, failUrl));
+      // The action URL carries the numbers not tried yet: on a failed attempt, the next one rings.
+      const numbers = listParam(params, 'PhoneNumbers');
+      if (numbers.length > MAX_FINDME_NUMBERS)
+        throw badRequest(`PhoneNumbers[] takes at most ${MAX_FINDME_NUMBERS} numbers`);
+      if (numbers.length === 0 && !param(params, 'Dial')) throw badRequest('PhoneNumbers[] is required');
+      let remaining = numbers;
+      let targets: DialTarget[] = [];
+      while (remaining.length > 0 && targets.length === 0) {
+        targets = allowedTargets(req, [remaining[0] as string], 'findme', whisperUrlFor(req, message));
+        remaining = remaining.slice(1);
+      }
+      if (targets.length === 0) {
+        return sendTwiml(
+          res,
+          param(params, 'Dial') ? afterDialTwimlet(false, failUrl) : goodbyeTwimlet(TWIMLET_PHRASES.refused, say),
+        );
+      }
+      const actionUrl = selfUrl(req, base, '/twiml/findme', [
+        ['Dial', 'true'],
+        ...remaining.map((n, i) => [`PhoneNumbers[${i}]`, n] as [string, string]),
+        ...(message ? [['Message', message] as [string, string]] : []),
+        ['Timeout', String(timeout)],
+        ...(failUrl ? [['FailUrl', failUrl] as [string, string]] : []),
+      ]);
+      sendTwiml(res, dialTwimlet({ targets, timeout, actionUrl, say }));
+    },
+
+    '/twiml/whisper': (req, res) => {
+      const params = twilioParams(req);
+      if (param(params, 'Digits') !== undefined) return sendTwiml(res, acceptTwimlet());
+      const message = param(params, 'Message')?.trim() || undefined;
+      const humanCheck = param(params, 'HumanCheck') !== undefined;
+      const actionUrl = selfUrl(req, base, '/twiml/whisper', [
+        ...(message ? [['Message', message] as [string, string]] : []),
+        ...(humanCheck ? [['HumanCheck', 'true'] as [string, string]] : []),
+      ]);
+      const from = param(params, 'From') ?? param(params, 'Caller') ?? 'an unknown number';
+      sendTwiml(res, whisperTwimlet({ message, from, humanCheck, actionUrl, say: sayOptionsFrom(params, config.say) }));
+    },
+
+    '/twiml/menu': (req, res) => {
+      const params = twilioParams(req);
+      const options = new Map<string, string>();
+      for (const [key, value] of Object.entries(params)) {
+        const match = /^Options\[([0-9*#]{1,10})\]$/.exec(key);
+        const url = Array.isArray(value) ? value[0] : value;
+        if (match && url?.trim()) options.set(match[1] as string, url.trim());
+      }
+      if (options.size === 0)
+        throw badRequest('Options[key]=url is required, e.g. Options[1]=/twiml/message?Message=Sales');
+      const message = param(params, 'Message');
+      const digits = param(params, 'Digits');
+      const chosen = digits !== undefined ? options.get(digits) : undefined;
+      if (chosen) {
+        const url = /^https?:\/\//i.test(chosen)
+          ? chosen
+          : urlBuilder(req, base)(chosen.startsWith('/') ? chosen : `/${chosen}`);
+        return sendTwiml(res, redirectTwiml(url));
+      }
+      const actionUrl = selfUrl(req, base, '/twiml/menu', [
+        ...(message ? [['Message', message] as [string, string]] : []),
+        ...[...options].map(([k, v]) => [`Options[${k}]`, v] as [string, string]),
+      ]);
+      sendTwiml(
+        res,
+        menuTwimlet({
+          message,
+          keys: [...options.keys()],
+          actionUrl,
+          invalidChoice: digits !== undefined,
+          say: sayOptionsFrom(params, config.say),
+        }),
+      );
     },
   };
 }

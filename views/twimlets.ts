@@ -18,11 +18,115 @@ export interface MessageTwimletInput {
 /** /twiml/message: each item in order, <Play> for URLs, <Say> for text; no items → empty <Response/>. */
 export function messageTwimlet(input: MessageTwimletInput): string {
   const response = new VoiceResponse();
-  for (const raw of input.items) {
-    const item = xmlText(raw).trim();
-    if (!item) continue;
-    if (isAudioUrl(item)) response.play(item);
-    else say(response, item, input.say);
-  }
+  for (const item of input.items) sayOrPlay(response, item, input.say);
+  return response.toString();
+}
+
+/** Says a message item: played when it is a URL, spoken otherwise (the twimlets' common rule). */
+function sayOrPlay(
+  parent: { play(url: string): unknown; say(attributes: object, text: string): unknown },
+  item: string,
+  options: SayOptions,
+): void {
+  const text = xmlText(item).trim();
+  if (!text) return;
+  if (isAudioUrl(text)) parent.play(text);
+  else say(parent as Parameters<typeof say>[0], text, options);
+}
+
+export const TWIMLET_PHRASES = {
+  refused: 'Sorry, this call cannot be connected. Goodbye.',
+  restricted: 'Sorry, you are calling from a restricted number. Good bye.',
+  invalidOption: "Sorry, that wasn't a valid option.",
+} as const;
+
+/** A spoken line and a hang-up: refused numbers, restricted callers. */
+export function goodbyeTwimlet(text: string, options: SayOptions): string {
+  const response = new VoiceResponse();
+  say(response, text, options);
+  response.hangup();
+  return response.toString();
+}
+
+export interface DialTarget {
+  readonly number: string;
+  /** Fetched for the called party before the calls are joined (a whisper). */
+  readonly url?: string;
+}
+
+export interface DialTwimletInput {
+  readonly targets: readonly DialTarget[];
+  readonly timeout: number;
+  readonly callerId?: string;
+  /** Absolute URL the result goes to (the twimlet itself, with Dial=true). */
+  readonly actionUrl: string;
+  readonly message?: string;
+  readonly say: SayOptions;
+}
+
+/** forward, simulring and findme: an optional message, then one <Dial> ringing every target at once. */
+export function dialTwimlet(input: DialTwimletInput): string {
+  const response = new VoiceResponse();
+  if (input.message) sayOrPlay(response, input.message, input.say);
+  const dial = response.dial({
+    action: input.actionUrl,
+    method: 'POST',
+    timeout: input.timeout,
+    ...(input.callerId ? { callerId: input.callerId } : {}),
+  });
+  for (const target of input.targets) dial.number(target.url ? { url: target.url, method: 'POST' } : {}, target.number);
+  return response.toString();
+}
+
+/** After a dial: hang up when connected (or with nowhere to go), else continue at the fail URL. */
+export function afterDialTwimlet(connected: boolean, failUrl: string | undefined): string {
+  const response = new VoiceResponse();
+  if (!connected && failUrl) response.redirect({ method: 'POST' }, failUrl);
+  else response.hangup();
+  return response.toString();
+}
+
+export interface WhisperTwimletInput {
+  /** The message item, or undefined for the default "You are receiving a call from …". */
+  readonly message?: string;
+  /** The caller's number, spelled out in the default message. */
+  readonly from: string;
+  readonly humanCheck: boolean;
+  readonly actionUrl: string;
+  readonly say: SayOptions;
+}
+
+/** whisper: the called party hears who is calling and presses a key to accept. */
+export function whisperTwimlet(input: WhisperTwimletInput): string {
+  const response = new VoiceResponse();
+  const gather = response.gather({ numDigits: 1, action: input.actionUrl, method: 'POST' });
+  const spelled = input.from.replace(/\S/g, '$&. ').trim();
+  sayOrPlay(gather, input.message ?? `You are receiving a call from ${spelled} Press any key to accept.`, input.say);
+  // No key pressed: with HumanCheck it is probably voicemail, so hang up rather than connect.
+  if (input.humanCheck) response.hangup();
+  return response.toString();
+}
+
+/** An empty document: the whispered call is accepted and the two parties are joined. */
+export function acceptTwimlet(): string {
+  return new VoiceResponse().toString();
+}
+
+export interface MenuTwimletInput {
+  readonly message?: string;
+  /** Keys of the options; the gather takes as many digits as the longest one. */
+  readonly keys: readonly string[];
+  readonly actionUrl: string;
+  readonly invalidChoice: boolean;
+  readonly say: SayOptions;
+}
+
+/** menu: the message inside a <Gather>; after an invalid choice, an apology first. */
+export function menuTwimlet(input: MenuTwimletInput): string {
+  const response = new VoiceResponse();
+  if (input.invalidChoice) say(response, TWIMLET_PHRASES.invalidOption, input.say);
+  const numDigits = Math.max(1, ...input.keys.map((k) => k.length));
+  const gather = response.gather({ numDigits, action: input.actionUrl, method: 'POST' });
+  if (input.message) sayOrPlay(gather, input.message, input.say);
   return response.toString();
 }
