@@ -55,12 +55,20 @@ function timeoutFrom(params: Params, fallback: number): number {
   return n;
 }
 
-/** FailUrl (absolute http(s), or a path on this server), resolved; undefined when not given. */
+/** FailUrl (absolute http(s), or a path on this server), resolved and normalised; undefined when not given. */
 function failUrlFrom(req: Request, params: Params, base: string | undefined): string | undefined {
   const raw = param(params, 'FailUrl')?.trim();
   if (!raw) return undefined;
-  if (/^https?:\/\/\S+$/i.test(raw)) return raw;
-  if (raw.startsWith('/') && !raw.startsWith('//')) return urlBuilder(req, base)(raw);
+  const absolute = /^https?:\/\//i.test(raw)
+    ? raw
+    : raw.startsWith('/') && !raw.startsWith('//')
+      ? urlBuilder(req, base)(raw)
+      : undefined;
+  try {
+    if (absolute) return new URL(absolute).toString();
+  } catch {
+    // falls through to the 400 below
+  }
   throw badRequest('FailUrl must be an http(s) URL or a path starting with /');
 }
 

@@ -29,6 +29,7 @@ Caller actions, used in order, one per <Gather> (after the last, the caller stay
   --silence             say nothing at this <Gather>
 Other outcomes:
   --dial OUTCOME        how each <Dial> ends, in order: answered (default), busy, no-answer, failed
+  --callee-press DIGITS what the answering party presses at a whisper (<Number url>), in order
   --record-seconds N    length of each <Record> (default 5; 0 records nothing)
   --queue OUTCOME       how an <Enqueue> wait ends: bridged (default) or hangup
 Options:
@@ -68,6 +69,7 @@ function parse() {
         say: { type: 'string', multiple: true },
         silence: { type: 'boolean', multiple: true },
         dial: { type: 'string', multiple: true },
+        'callee-press': { type: 'string', multiple: true },
         'record-seconds': { type: 'string' },
         queue: { type: 'string' },
         port: { type: 'string' },
@@ -103,7 +105,11 @@ function scriptFrom({ values, tokens }: Parsed): CallScript {
   }
   if (values.queue !== undefined && !['bridged', 'hangup'].includes(values.queue))
     usageError('--queue takes bridged or hangup');
-  return { inputs, dial, recordSeconds, queue: values.queue as CallScript['queue'] };
+  const callee = (values['callee-press'] ?? []).map((digits) => {
+    if (!/^[0-9*#w]+$/.test(digits)) usageError(`--callee-press takes keys 0-9, * and #, got "${digits}"`);
+    return { digits };
+  });
+  return { inputs, dial, recordSeconds, queue: values.queue as CallScript['queue'], callee };
 }
 
 function requireUrl(url: string | undefined): string {

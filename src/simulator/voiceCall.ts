@@ -26,6 +26,8 @@ export interface CallScript {
   readonly transcription?: string;
   /** How an <Enqueue> ends after its wait music (default bridged). */
   readonly queue?: QueueOutcome;
+  /** What the called party does at a whisper (<Number url>) <Gather>, in order; silent when they run out. */
+  readonly callee?: readonly CallerInput[];
 }
 
 export interface StatusCallback {
@@ -40,7 +42,9 @@ export interface CallSpec {
   readonly method?: Method;
   readonly from: string;
   readonly to: string;
-  readonly direction?: 'inbound' | 'outbound-api';
+  readonly direction?: 'inbound' | 'outbound-api' | 'outbound-dial';
+  /** The caller's leg, for the called party's leg of a <Dial>. */
+  readonly parentCallSid?: string;
   readonly callSid?: string;
   readonly accountSid: string;
   /** Signs every request; without it requests go unsigned. */
@@ -347,7 +351,31 @@ class CallRun {
       verb.children.length > 0
         ? verb.children.map((c) => (c.name === 'Number' ? c.text : `${c.name} ${c.text}`))
         : [verb.text];
-    const outcome = this.dials.shift() ?? 'answered';
+    let outcome = this.dials.shift() ?? 'answered';
+    const nested: Step[] = [];
+    // The first <Number> with a url answers: the called party hears that document (a whisper) first.
+    const whispered = verb.children.find((c) => c.name === 'Number' && c.attrs.url);
+    if (outcome === 'answered' && whispered) {
+      const leg = await runCall(
+        {
+          url: new URL(whispered.attrs.url as string, documentUrl).toString(),
+          method: methodOf(whispered.attrs.method),
+          from: verb.attrs.callerId ?? this.spec.from,
+          to: whispered.text,
+          direction: 'outbound-dial',
+          parentCallSid: this.callSid,
+          accountSid: this.spec.accountSid,
+          authToken: this.spec.authToken,
+          timeoutMs: this.spec.timeoutMs,
+        },
+        { inputs: this.script.callee ?? [] },
+      );
+      nested.push(...leg.steps);
+      // A whisper that hangs up (no key at a human check) leaves the caller unconnected.
+      const last = leg.steps.filter((st) => st.type === 'verb').at(-1);
+      if (leg.error || (last?.type === 'verb' && (last.verb === 'Hangup' || last.verb === 'Reject')))
+        outcome = 'no-answer';
+    }
     const seconds = outcome === 'answered' ? (this.script.dialSeconds ?? 30) : 0;
     this.seconds += seconds + (outcome === 'no-answer' ? number(verb.attrs.timeout, 30) : 0);
     const extras = [
@@ -361,6 +389,7 @@ class CallRun {
       verb: 'Dial',
       detail: `${targets.join(', ')}${extras ? ` (${extras})` : ''}`,
       result: outcome === 'answered' ? `answered, ${seconds} s` : outcome,
+      ...(nested.length > 0 ? { nested } : {}),
     });
     if (!verb.attrs.action) return 'continue';
     return this.goto(verb.attrs.action, verb.attrs.method, documentUrl, {
