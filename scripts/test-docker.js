@@ -103,7 +103,7 @@ async function main() {
     const listing = docker('run', '--rm', '--entrypoint', 'sh', IMAGE, '-c', 'ls -A /app; echo ---; ls -A /app/node_modules');
     const [top, modules] = listing.split('---');
     const present = top.split('\n').filter(Boolean);
-    check('the app folder holds only dist, node_modules and package.json', present.sort().join(',') === 'dist,node_modules,package.json', present.join(' '));
+    check('the app folder holds only bins, dist, node_modules and package.json', present.sort().join(',') === 'bins,dist,node_modules,package.json', present.join(' '));
     const devDeps = DEV_ONLY.filter((d) => modules.split('\n').includes(d));
     check('no dev dependencies inside', devDeps.length === 0, devDeps.join(' ') || 'none');
 

@@ -1,6 +1,8 @@
 // Owns the app factory: createApp(config) wires middleware and routers into an Express app. It never listens
 // and never reads process.env, so tests build it with any config and no port.
 import express, { type Express } from 'express';
+import path from 'node:path';
+import { loadBins, type Bin } from './bins';
 import type { Config } from './config';
 import { createLogger, type Logger } from './logger';
 import { bodyReader } from './http/bodyReader';
@@ -13,6 +15,7 @@ import { outboundFromConfig } from './services/fromConfig';
 import type { OutboundService } from './services/outbound';
 import { appVersion } from './version';
 import { apiRouter } from '../routes/api';
+import { binHandler } from '../routes/bins';
 import { callbacksRoutes } from '../routes/callbacks';
 import { healthHandler } from '../routes/health';
 import { smsRoutes } from '../routes/sms';
@@ -24,6 +27,8 @@ export interface AppDeps {
   readonly logger?: Logger;
   /** The outbound service; built from config (one Twilio client) when not given. */
   readonly outbound?: OutboundService;
+  /** TwiML Bins; loaded (and checked) from BINS_DIR when not given. Throws BinError for a broken one. */
+  readonly bins?: ReadonlyMap<string, Bin>;
 }
 
 export function createApp(config: Config, deps: AppDeps = {}): Express {
@@ -57,6 +62,8 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   });
   mountWebhooks(app, chain(body, fromTwilio, answerErrorsAs('messaging')), smsRoutes(config));
   mountWebhooks(app, chain(body, fromTwilio), callbacksRoutes());
+  const bins = deps.bins ?? loadBins(path.resolve(config.binsDir), config.outbound.defaultCountry);
+  mountWebhooks(app, chain(body, fromTwilio), { '/bins/:name': binHandler(bins) });
   app.use(
     '/api',
     body,

@@ -179,6 +179,7 @@ const variables = z.object({
     message: 'must be at least 32 printable characters without spaces (e.g. the output of: openssl rand -hex 32)',
   }),
   API_RATE_LIMIT: integerInRange(30, 1, 100_000),
+  BINS_DIR: textWithDefault('bins'),
 });
 
 /** Every environment variable the server reads (for docs checks and tooling). */
@@ -236,6 +237,8 @@ export interface Config {
     /** Requests per minute per token. */
     readonly rateLimitPerMinute: number;
   };
+  /** Folder of TwiML Bin templates, relative to the working directory unless absolute. */
+  readonly binsDir: string;
   /** True only when a token is present and checking was not switched off. */
   readonly validateSignatures: boolean;
   readonly say: { readonly voice?: string; readonly language?: string };
@@ -337,6 +340,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     outbound: { allowlist: e.OUTBOUND_ALLOWLIST, defaultCountry: e.DEFAULT_COUNTRY as 'US' | undefined },
     api: { token: e.API_TOKEN, rateLimitPerMinute: e.API_RATE_LIMIT },
+    binsDir: e.BINS_DIR,
     warnings,
   });
 }

@@ -3,6 +3,7 @@
 // draining outlasts SHUTDOWN_TIMEOUT_MS).
 import type { Server } from 'node:http';
 import { createApp } from './app';
+import { BinError } from './bins';
 import { createLogger, type Logger } from './logger';
 import { configOrExit } from './processConfig';
 
@@ -37,7 +38,15 @@ function main(): void {
   const config = configOrExit();
   const logger = createLogger(config.logLevel);
   for (const warning of config.warnings) logger.warn(warning);
-  const app = createApp(config, { logger });
+  let app;
+  try {
+    app = createApp(config, { logger });
+  } catch (err) {
+    // A broken TwiML Bin stops the start, naming its file and what is wrong.
+    if (!(err instanceof BinError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
   const server = app.listen(config.port);
   server.on('listening', () => {
     const address = server.address();

@@ -1,7 +1,7 @@
 // Owns the one error path: a 404 for unknown paths, and an error handler that answers in the caller's terms:
 // TwiML for Twilio webhooks that passed the signature check (so a caller never hears "application error"),
 // JSON for everything else. Never HTML, never a stack trace.
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { param, twilioParams } from '../http/params';
 import { sendTwiml } from '../http/twiml';
 import { ServiceError } from '../services/errors';
@@ -14,10 +14,15 @@ export type TwimlKind = 'voice' | 'messaging';
 
 const TWIML_KIND = 'twimlKind';
 
-/** Router-level marker: server errors under this router are answered with TwiML of this kind. */
+/** Marks this response: a server error is answered with TwiML of this kind (if the request was Twilio's). */
+export function markTwimlKind(res: Response, kind: TwimlKind): void {
+  res.locals[TWIML_KIND] = kind;
+}
+
+/** The same as middleware, for a whole group of routes. */
 export function answerErrorsAs(kind: TwimlKind): RequestHandler {
   return (_req, res, next) => {
-    res.locals[TWIML_KIND] = kind;
+    markTwimlKind(res, kind);
     next();
   };
 }

@@ -14,6 +14,7 @@ export const TWILIO_ROUTES = [
   '/twiml/findme',
   '/twiml/whisper',
   '/twiml/menu',
+  '/bins/hello',
   '/callbacks/call-status',
   '/callbacks/message-status',
   '/callbacks/recording',

@@ -1,0 +1,80 @@
+// Owns self-hosted TwiML Bins: Handlebars templates in BINS_DIR, served at /bins/<name>. Each template is
+// compiled and checked when the server starts (it must render to valid TwiML with a <Response> root), so a
+// broken one stops the start with its file name and the reason. Request values are XML-escaped (and cleared
+// of characters XML cannot carry) before they reach a template, so no parameter can inject markup, not even
+// through {{{triple-stash}}}.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import Handlebars from 'handlebars';
+import type { Params } from './http/params';
+import { toE164 } from './services/phoneNumbers';
+import { parseTwiml, type DocumentKind } from './simulator/twimlDocument';
+import { xmlText } from '../views/xmlText';
+
+export interface Bin {
+  readonly name: string;
+  readonly kind: DocumentKind;
+  render(params: Params): string;
+}
+
+export class BinError extends Error {
+  constructor(file: string, reason: string) {
+    super(`TwiML Bin ${file}: ${reason}`);
+    this.name = 'BinError';
+  }
+}
+
+const BIN_FILE = /^([a-z0-9][a-z0-9_-]{0,63})\.(xml|hbs)$/i;
+
+function xmlEscape(value: string): string {
+  return xmlText(value).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] as string,
+  );
+}
+
+/** The request's parameters, escaped for XML, in an object without a prototype. */
+function escapedContext(params: Params): Record<string, string | string[]> {
+  const context = Object.create(null) as Record<string, string | string[]>;
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined) context[key] = Array.isArray(value) ? value.map(xmlEscape) : xmlEscape(value);
+  }
+  return context;
+}
+
+/** Which schema the rendered template satisfies (voice first), or the reason it satisfies neither. */
+function kindOf(xml: string): DocumentKind | string {
+  const voice = parseTwiml(xml, 'voice');
+  if (voice.ok) return 'voice';
+  const messaging = parseTwiml(xml, 'messaging');
+  if (messaging.ok) return 'messaging';
+  return `${voice.code} ${voice.message}`;
+}
+
+export function loadBins(dir: string, defaultCountry?: 'US'): Map<string, Bin> {
+  const bins = new Map<string, Bin>();
+  if (!existsSync(dir)) return bins;
+  const handlebars = Handlebars.create();
+  // {{e164 From}}: the number in E.164, or nothing when it is not a phone number.
+  handlebars.registerHelper('e164', (value: unknown) =>
+    typeof value === 'string' ? (toE164(value, defaultCountry) ?? '') : '',
+  );
+  for (const file of readdirSync(dir).sort()) {
+    const match = BIN_FILE.exec(file);
+    if (!match) continue;
+    const name = (match[1] as string).toLowerCase();
+    const where = path.join(dir, file);
+    let template: HandlebarsTemplateDelegate;
+    try {
+      template = handlebars.compile(readFileSync(where, 'utf8'), { noEscape: true, strict: false });
+      template({});
+    } catch (err) {
+      throw new BinError(where, `template does not compile: ${(err as Error).message.split('\n')[0]}`);
+    }
+    const kind = kindOf(template({}));
+    if (kind !== 'voice' && kind !== 'messaging') throw new BinError(where, kind);
+    if (bins.has(name)) throw new BinError(where, `a bin named "${name}" exists twice`);
+    bins.set(name, { name, kind, render: (params) => template(escapedContext(params)) });
+  }
+  return bins;
+}

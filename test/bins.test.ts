@@ -1,0 +1,84 @@
+// Self-hosted TwiML Bins: templates filled with XML-escaped parameters, checked when the server starts.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import request from 'supertest';
+import { createApp } from '../src/app';
+import { BinError, loadBins } from '../src/bins';
+import { testConfig, testEnv } from './support/config';
+import { SERVER_ENTRY, childEnv, emptyDir } from './support/process';
+import { signedGet, signedPost } from './support/signing';
+import { only, parseTwiml } from './support/twiml';
+
+/** A folder of bins written for one test. */
+function binsDir(files: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bins-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+  return dir;
+}
+
+describe('when the shipped example bins are served', () => {
+  const app = createApp(testConfig({ BINS_DIR: path.resolve(__dirname, '../bins'), DEFAULT_COUNTRY: 'US' }));
+
+  it('then /bins/hello greets the caller by number, or generally without one', async () => {
+    const withFrom = parseTwiml((await signedPost(app, '/bins/hello', { From: '+15551234567' })).text);
+    expect(only(withFrom, 'Say').text).toBe(
+      'Hello, caller from +15551234567. This answer comes from a TwiML Bin on your own server.',
+    );
+    const without = parseTwiml((await signedGet(app, '/bins/hello')).text);
+    expect(only(without, 'Say').text).toMatch(/^Hello\. This answer/);
+  });
+
+  it('then /bins/sms-echo escapes the body and normalises the number with the e164 helper', async () => {
+    const res = await signedPost(app, '/bins/sms-echo', { From: '(555) 234-5678', Body: '<Hangup/> & "x" \'y\'' });
+    expect(res.headers['content-type']).toBe('text/xml; charset=utf-8');
+    expect(only(parseTwiml(res.text), 'Message').text).toBe('You (+15552345678) said: <Hangup/> & "x" \'y\'');
+  });
+
+  it('then an unknown bin is a JSON 404 (after the signature check) and an unsigned request a 403', async () => {
+    const missing = await signedPost(app, '/bins/nope', {});
+    expect(missing.status).toBe(404);
+    expect(missing.body.error).toMatch(/no TwiML Bin named "nope"/);
+    expect((await request(app).post('/bins/hello').type('form').send('From=x')).status).toBe(403);
+  });
+});
+
+describe('when a template tries to let a parameter through unescaped', () => {
+  it('then even {{{triple-stash}}} gets escaped text, never markup', async () => {
+    const bins = loadBins(binsDir({ 'raw.xml': '<Response><Say>{{{Body}}}</Say></Response>' }));
+    const app = createApp(testConfig(), { bins });
+    const doc = parseTwiml((await signedPost(app, '/bins/raw', { Body: '</Say><Dial>+19005550000</Dial><Say>' })).text);
+    expect(doc.children.map((c) => c.name)).toEqual(['Say']);
+    expect(doc.children[0]?.text).toBe('</Say><Dial>+19005550000</Dial><Say>');
+  });
+});
+
+describe('when a bin is broken', () => {
+  it.each([
+    [{ 'bad.xml': '<Response><Say>unclosed</Response>' }, /bad\.xml: 12100 Document parse failure/],
+    [{ 'root.xml': '<Reply><Say>x</Say></Reply>' }, /root\.xml: 12102/],
+    [{ 'verb.xml': '<Response><Speak>x</Speak></Response>' }, /verb\.xml: 12200/],
+    [{ 'syntax.hbs': '<Response><Say>{{#if}}</Say></Response>' }, /syntax\.hbs: template does not compile/],
+    [{ 'twin.xml': '<Response/>', 'twin.hbs': '<Response/>' }, /a bin named "twin" exists twice/],
+  ])('then loading %j fails with the file name and the reason', (files, reason) => {
+    expect(() => loadBins(binsDir(files))).toThrow(BinError);
+    expect(() => loadBins(binsDir(files))).toThrow(reason);
+  });
+
+  it('then the server refuses to start, exit 1, naming the file', () => {
+    const dir = binsDir({ 'good.xml': '<Response/>', 'broken.xml': '<Response><Say></Response>' });
+    const result = spawnSync(process.execPath, [SERVER_ENTRY], {
+      cwd: emptyDir(),
+      env: childEnv(testEnv({ BINS_DIR: dir, PORT: '0' })),
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/TwiML Bin .*broken\.xml: 12100/);
+  });
+
+  it('then a missing folder simply means no bins', () => {
+    expect(loadBins(path.join(tmpdir(), 'no-such-bins-folder')).size).toBe(0);
+  });
+});
