@@ -101,3 +101,22 @@ describe('when the container files are read', () => {
     expect(read('deploy/Caddyfile')).toMatch(/\{\$TWIML_DOMAIN\} \{\n\treverse_proxy 127\.0\.0\.1:3000/);
   });
 });
+
+describe('when the production image installs only dependencies (npm ci --omit=dev)', () => {
+  it('then every package the product code imports is a production dependency', () => {
+    const pkg = JSON.parse(read('package.json')) as { dependencies: Record<string, string> };
+    const files = spawnSync('git', ['ls-files', 'src', 'routes', 'views'], { cwd: root, encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter((f) => f.endsWith('.ts'));
+    expect(files.length).toBeGreaterThan(20);
+    const missing = new Set<string>();
+    for (const file of files) {
+      for (const [, spec] of read(file).matchAll(/^import (?!type )[^'"]*from '([^'.][^']*)'/gm)) {
+        if (!spec || spec.startsWith('node:')) continue;
+        const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] as string);
+        if (!pkg.dependencies[name]) missing.add(`${name} (${file})`);
+      }
+    }
+    expect([...missing]).toEqual([]);
+  });
+});
