@@ -13,6 +13,7 @@ import { securityHeaders } from './middleware/securityHeaders';
 import { twilioSignature } from './middleware/twilioSignature';
 import { outboundFromConfig } from './services/fromConfig';
 import type { OutboundService } from './services/outbound';
+import { createVoicemailNotifier } from './services/voicemailNotifier';
 import { appVersion } from './version';
 import { apiRouter } from '../routes/api';
 import { binHandler } from '../routes/bins';
@@ -21,6 +22,7 @@ import { healthHandler } from '../routes/health';
 import { smsRoutes } from '../routes/sms';
 import { twimlRoutes } from '../routes/twiml';
 import { voiceRoutes } from '../routes/voice';
+import { voicemailTwimletRoutes } from '../routes/voicemailTwimlet';
 
 export interface AppDeps {
   /** Where logs go; tests pass one that captures or discards lines. */
@@ -56,9 +58,18 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   });
   // Twilio-facing routes: read the body, check the signature, and answer server errors as TwiML of the kind
   // the route speaks; one layer each.
+  const outbound = deps.outbound ?? outboundFromConfig(config, logger);
+  const notifier = createVoicemailNotifier({
+    smtpUrl: config.notify.smtpUrl,
+    fromEmail: config.notify.fromEmail,
+    smsTo: config.notify.voicemailSms,
+    outbound,
+    logger,
+  });
   mountWebhooks(app, chain(body, fromTwilio, answerErrorsAs('voice')), {
     ...voiceRoutes(config),
     ...twimlRoutes(config),
+    ...voicemailTwimletRoutes(config, notifier),
   });
   mountWebhooks(app, chain(body, fromTwilio, answerErrorsAs('messaging')), smsRoutes(config));
   mountWebhooks(app, chain(body, fromTwilio), callbacksRoutes());
@@ -70,7 +81,7 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
     apiRouter({
       token: config.api.token,
       rateLimitPerMinute: config.api.rateLimitPerMinute,
-      outbound: deps.outbound ?? outboundFromConfig(config, logger),
+      outbound,
     }),
   );
 

@@ -180,6 +180,13 @@ const variables = z.object({
   }),
   API_RATE_LIMIT: integerInRange(30, 1, 100_000),
   BINS_DIR: textWithDefault('bins'),
+  SMTP_URL: optionalText.refine((v) => v === undefined || /^smtps?:\/\/[^\s/]+(:\d+)?\/?(\?\S*)?$/i.test(v), {
+    message: 'must be an smtp:// or smtps:// URL such as smtps://user:password@smtp.example.com:465',
+  }),
+  VOICEMAIL_FROM_EMAIL: optionalText.refine((v) => v === undefined || /^[^\s@<>]+@[^\s@<>]+$/.test(v), {
+    message: 'must be an e-mail address such as voicemail@example.com',
+  }),
+  VOICEMAIL_NOTIFY_SMS: e164Optional,
 });
 
 /** Every environment variable the server reads (for docs checks and tooling). */
@@ -236,6 +243,12 @@ export interface Config {
     readonly token?: string;
     /** Requests per minute per token. */
     readonly rateLimitPerMinute: number;
+  };
+  /** Where voicemail twimlet notifications go (the SMTP URL holds credentials: never logged). */
+  readonly notify: {
+    readonly smtpUrl?: string;
+    readonly fromEmail: string;
+    readonly voicemailSms?: string;
   };
   /** Folder of TwiML Bin templates, relative to the working directory unless absolute. */
   readonly binsDir: string;
@@ -341,6 +354,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     outbound: { allowlist: e.OUTBOUND_ALLOWLIST, defaultCountry: e.DEFAULT_COUNTRY as 'US' | undefined },
     api: { token: e.API_TOKEN, rateLimitPerMinute: e.API_RATE_LIMIT },
     binsDir: e.BINS_DIR,
+    notify: {
+      smtpUrl: e.SMTP_URL,
+      fromEmail: e.VOICEMAIL_FROM_EMAIL ?? 'voicemail@twiml-server.invalid',
+      voicemailSms: e.VOICEMAIL_NOTIFY_SMS,
+    },
     warnings,
   });
 }

@@ -1,6 +1,7 @@
 // Owns the TwiML of the twimlets we host ourselves (drop-in equivalents of twimlets.com).
 import twilio from 'twilio';
 import { say, type SayOptions } from './say';
+import { addVoicemailRecord } from './voice';
 import { xmlText } from './xmlText';
 
 const { VoiceResponse } = twilio.twiml;
@@ -128,5 +129,25 @@ export function menuTwimlet(input: MenuTwimletInput): string {
   const numDigits = Math.max(1, ...input.keys.map((k) => k.length));
   const gather = response.gather({ numDigits, action: input.actionUrl, method: 'POST' });
   if (input.message) sayOrPlay(gather, input.message, input.say);
+  return response.toString();
+}
+
+export interface VoicemailTwimletInput {
+  /** Played (URL) or spoken before the beep; a default when absent. */
+  readonly message?: string;
+  readonly transcribe: boolean;
+  readonly maxLength: number;
+  readonly actionUrl: string;
+  readonly transcribeCallbackUrl: string;
+  readonly say: SayOptions;
+}
+
+/** voicemail: the greeting, then <Record>; reached past the record only when nothing was recorded. */
+export function voicemailTwimlet(input: VoicemailTwimletInput): string {
+  const response = new VoiceResponse();
+  sayOrPlay(response, input.message ?? 'Please leave a message after the beep.', input.say);
+  addVoicemailRecord(response, input);
+  say(response, 'We did not receive a message. Goodbye.', input.say);
+  response.hangup();
   return response.toString();
 }

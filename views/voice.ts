@@ -87,21 +87,38 @@ export interface VoicemailInput {
   readonly say: SayOptions;
 }
 
+export interface VoicemailRecord {
+  readonly actionUrl: string;
+  readonly maxLength: number;
+  readonly transcribe: boolean;
+  readonly transcribeCallbackUrl: string;
+  readonly recordingStatusUrl?: string;
+}
+
+/** The voicemail <Record>: a beep, # to finish, the action, and optionally transcription and status. */
+export function addVoicemailRecord(response: InstanceType<typeof VoiceResponse>, record: VoicemailRecord): void {
+  response.record({
+    action: record.actionUrl,
+    method: 'POST',
+    maxLength: record.maxLength,
+    playBeep: true,
+    finishOnKey: '#',
+    ...(record.recordingStatusUrl
+      ? {
+          recordingStatusCallback: record.recordingStatusUrl,
+          recordingStatusCallbackMethod: 'POST' as const,
+          recordingStatusCallbackEvent: ['completed' as const, 'absent' as const],
+        }
+      : {}),
+    ...(record.transcribe ? { transcribe: true, transcribeCallback: record.transcribeCallbackUrl } : {}),
+  });
+}
+
 export function voicemailTwiml(input: VoicemailInput): string {
   const response = new VoiceResponse();
   say(response, input.intro, input.say);
   say(response, input.prompt, input.say);
-  response.record({
-    action: input.actionUrl,
-    method: 'POST',
-    maxLength: input.maxLength,
-    playBeep: true,
-    finishOnKey: '#',
-    recordingStatusCallback: input.recordingStatusUrl,
-    recordingStatusCallbackMethod: 'POST',
-    recordingStatusCallbackEvent: ['completed', 'absent'],
-    ...(input.transcribe ? { transcribe: true, transcribeCallback: input.transcribeCallbackUrl } : {}),
-  });
+  addVoicemailRecord(response, input);
   // Reached only when nothing was recorded (Twilio then skips the action and continues here).
   say(response, PHRASES.noRecording, input.say);
   response.hangup();

@@ -436,7 +436,9 @@ class CallRun {
     }
     if (seconds === 0) return 'continue'; // nothing recorded: Twilio skips the action and goes on
     if (verb.attrs.transcribe === 'true' && verb.attrs.transcribeCallback) {
+      // Unlike the recording status callback, Twilio's transcribeCallback carries the call's usual parameters too.
       await this.callback('transcription', new URL(verb.attrs.transcribeCallback, documentUrl).toString(), 'POST', {
+        ...this.baseParams('in-progress'),
         ...recordingParams,
         TranscriptionSid: newSid('TR'),
         TranscriptionStatus: 'completed',

@@ -14,6 +14,7 @@ export const TWILIO_ROUTES = [
   '/twiml/findme',
   '/twiml/whisper',
   '/twiml/menu',
+  '/twiml/voicemail',
   '/bins/hello',
   '/callbacks/call-status',
   '/callbacks/message-status',

@@ -1,0 +1,134 @@
+// The voicemail twimlet: greeting and <Record>, then e-mail (local SMTP server) and SMS (local Twilio REST
+// server) with the caller, the recording URL and, once it arrives, the transcript.
+import { TwilioApiServer } from '../src/simulator/restServer';
+import { runCall, type Step } from '../src/simulator/voiceCall';
+import { startAppServer, type RunningApp } from './support/appServer';
+import { PUBLIC_BASE, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, testConfig } from './support/config';
+import { signedPost } from './support/signing';
+import { startSmtp, type LocalSmtp } from './support/smtpServer';
+import { only, parseTwiml, verbs } from './support/twiml';
+import { getExpectedTwilioSignature } from 'twilio';
+import { createApp } from '../src/app';
+
+const CALL = { CallSid: 'CA0123456789abcdef0123456789abcdef', From: '+15551234567', To: '+15550006666' };
+
+describe('when /twiml/voicemail answers a call', () => {
+  const app = createApp(testConfig());
+
+  it('then it greets, records with a transcription callback to itself, and covers an empty recording', async () => {
+    const res = await signedPost(app, '/twiml/voicemail?Email=owner%40example.com&Message=Leave%20it%20here', CALL);
+    const doc = parseTwiml(res.text);
+    expect(verbs(doc)).toEqual(['Say', 'Record', 'Say', 'Hangup']);
+    expect(doc.children[0]?.text).toBe('Leave it here');
+    expect(only(doc, 'Record').attrs).toMatchObject({
+      action: `${PUBLIC_BASE}/twiml/voicemail?Email=owner%40example.com`,
+      transcribe: 'true',
+      transcribeCallback: `${PUBLIC_BASE}/twiml/voicemail?Email=owner%40example.com&Transcription=true`,
+      maxLength: '120',
+      playBeep: 'true',
+    });
+  });
+
+  it('then Transcribe=false records without transcription, a URL Message is played, and a bad Email is a 400', async () => {
+    const doc = parseTwiml(
+      (await signedPost(app, '/twiml/voicemail?Transcribe=false&Message=https%3A%2F%2Fx%2Fgreet.mp3', CALL)).text,
+    );
+    expect(doc.children[0]).toMatchObject({ name: 'Play', text: 'https://x/greet.mp3' });
+    expect(only(doc, 'Record').attrs.transcribe).toBeUndefined();
+    expect((await signedPost(app, '/twiml/voicemail?Email=not-an-address', CALL)).status).toBe(400);
+  });
+});
+
+describe('when a caller leaves a voicemail (simulated call)', () => {
+  let smtp: LocalSmtp;
+  let twilioApi: TwilioApiServer;
+  let server: RunningApp;
+
+  beforeAll(async () => {
+    smtp = await startSmtp();
+    twilioApi = await TwilioApiServer.start({ accountSid: TEST_ACCOUNT_SID, authToken: TEST_AUTH_TOKEN });
+    server = await startAppServer({
+      SMTP_URL: smtp.url,
+      VOICEMAIL_FROM_EMAIL: 'voicemail@example.com',
+      VOICEMAIL_NOTIFY_SMS: '+15559990000',
+      OUTBOUND_ALLOWLIST: '+1555*',
+      TWILIO_API_BASE_URL: twilioApi.url,
+    });
+  });
+  afterAll(async () => {
+    await server.close();
+    await twilioApi.close();
+    await smtp.close();
+  });
+
+  it('then the recording and then the transcript are e-mailed and texted, with the caller and the recording URL', async () => {
+    const result = await runCall(
+      {
+        url: `${server.url}/twiml/voicemail?Email=owner%40example.com`,
+        from: '+15551234567',
+        to: '+15550006666',
+        accountSid: TEST_ACCOUNT_SID,
+        authToken: TEST_AUTH_TOKEN,
+      },
+      { recordSeconds: 7, transcription: 'Please call me back about the order.' },
+    );
+    expect(result.error).toBeUndefined();
+    expect(
+      result.steps
+        .filter((s): s is Extract<Step, { type: 'callback' }> => s.type === 'callback')
+        .map((s) => `${s.kind} ${s.status}`),
+    ).toEqual(['transcription 204']);
+
+    const mails = await smtp.waitFor(2);
+    const recordingUrl = /https:\/\/api\.twilio\.com\S+/.exec(mails.map((m) => m.text).join('\n'))?.[0] ?? '';
+    expect(recordingUrl).toMatch(new RegExp(`/Accounts/${TEST_ACCOUNT_SID}/Recordings/RE[0-9a-f]{32}$`));
+    const bySubject = Object.fromEntries(mails.map((m) => [m.subject, m]));
+    expect(bySubject['New voicemail from +15551234567']).toMatchObject({
+      from: 'voicemail@example.com',
+      to: 'owner@example.com',
+    });
+    expect(bySubject['New voicemail from +15551234567']?.text).toMatch(
+      /Length: 7 s\.\nRecording: https:\/\/api\.twilio\.com/,
+    );
+    expect(bySubject['Voicemail transcript from +15551234567']?.text).toMatch(
+      /Transcript:\nPlease call me back about the order\./,
+    );
+
+    for (let i = 0; i < 100 && twilioApi.requestsTo('Messages').length < 2; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    const texts = twilioApi.requestsTo('Messages').map((r) => r.params);
+    expect(texts.map((p) => p.To)).toEqual(['+15559990000', '+15559990000']);
+    expect(texts.map((p) => p.Body).sort()).toEqual([
+      `New voicemail from +15551234567: ${recordingUrl}`,
+      'Voicemail transcript from +15551234567: Please call me back about the order.',
+    ]);
+  });
+
+  it('then an SMTP server that cannot be reached is logged (without the URL) and the caller is unaffected', async () => {
+    const broken = await startAppServer({ SMTP_URL: 'smtp://user:s3cretpass@127.0.0.1:9' });
+    try {
+      const res = await fetch(`${broken.url}/twiml/voicemail?Email=owner%40example.com`, {
+        method: 'POST',
+        headers: {
+          'X-Twilio-Signature': getExpectedTwilioSignature(
+            TEST_AUTH_TOKEN,
+            `${broken.url}/twiml/voicemail?Email=owner%40example.com`,
+            { ...CALL, RecordingUrl: 'https://api.twilio.com/r/RE1' },
+          ),
+        },
+        body: new URLSearchParams({ ...CALL, RecordingUrl: 'https://api.twilio.com/r/RE1' }),
+      });
+      expect(res.status).toBe(200);
+      expect(parseTwiml(await res.text()).children.map((c) => c.name)).toEqual(['Say', 'Hangup']);
+      for (let i = 0; i < 100 && !broken.logs.entries().some((e) => e.msg === 'voicemail e-mail failed'); i++)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(broken.logs.entries().find((e) => e.msg === 'voicemail e-mail failed')).toMatchObject({
+        level: 50,
+        code: expect.any(String),
+      });
+      expect(broken.logs.text()).not.toContain('s3cretpass');
+    } finally {
+      await broken.close();
+    }
+  });
+});
