@@ -14,6 +14,7 @@ import { twilioSignature } from './middleware/twilioSignature';
 import { outboundFromConfig } from './services/fromConfig';
 import type { OutboundService } from './services/outbound';
 import { createVoicemailNotifier } from './services/voicemailNotifier';
+import { createHoldMusicSource } from './services/holdMusic';
 import { appVersion } from './version';
 import { apiRouter } from '../routes/api';
 import { binHandler } from '../routes/bins';
@@ -23,6 +24,7 @@ import { smsRoutes } from '../routes/sms';
 import { twimlRoutes } from '../routes/twiml';
 import { voiceRoutes } from '../routes/voice';
 import { voicemailTwimletRoutes } from '../routes/voicemailTwimlet';
+import { holdMusicTwimletRoutes } from '../routes/holdMusicTwimlet';
 
 export interface AppDeps {
   /** Where logs go; tests pass one that captures or discards lines. */
@@ -70,6 +72,7 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
     ...voiceRoutes(config),
     ...twimlRoutes(config),
     ...voicemailTwimletRoutes(config, notifier),
+    ...holdMusicTwimletRoutes(config, createHoldMusicSource(config.holdMusicEndpoint)),
   });
   mountWebhooks(app, chain(body, fromTwilio, answerErrorsAs('messaging')), smsRoutes(config));
   mountWebhooks(app, chain(body, fromTwilio), callbacksRoutes());

@@ -187,6 +187,7 @@ const variables = z.object({
     message: 'must be an e-mail address such as voicemail@example.com',
   }),
   VOICEMAIL_NOTIFY_SMS: e164Optional,
+  HOLDMUSIC_S3_ENDPOINT: publicBaseUrl,
 });
 
 /** Every environment variable the server reads (for docs checks and tooling). */
@@ -250,6 +251,8 @@ export interface Config {
     readonly fromEmail: string;
     readonly voicemailSms?: string;
   };
+  /** S3-compatible endpoint the holdmusic twimlet lists buckets at (path style). */
+  readonly holdMusicEndpoint: string;
   /** Folder of TwiML Bin templates, relative to the working directory unless absolute. */
   readonly binsDir: string;
   /** True only when a token is present and checking was not switched off. */
@@ -354,6 +357,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     outbound: { allowlist: e.OUTBOUND_ALLOWLIST, defaultCountry: e.DEFAULT_COUNTRY as 'US' | undefined },
     api: { token: e.API_TOKEN, rateLimitPerMinute: e.API_RATE_LIMIT },
     binsDir: e.BINS_DIR,
+    holdMusicEndpoint: e.HOLDMUSIC_S3_ENDPOINT ?? 'https://s3.amazonaws.com',
     notify: {
       smtpUrl: e.SMTP_URL,
       fromEmail: e.VOICEMAIL_FROM_EMAIL ?? 'voicemail@twiml-server.invalid',

@@ -151,3 +151,27 @@ export function voicemailTwimlet(input: VoicemailTwimletInput): string {
   response.hangup();
   return response.toString();
 }
+
+export interface HoldMusicTwimletInput {
+  readonly tracks: readonly string[];
+  /** Said (or played) after every track. */
+  readonly message?: string;
+  /** Absolute URL of this twimlet with its parameters: the loop. */
+  readonly loopUrl: string;
+  readonly say: SayOptions;
+}
+
+/** holdmusic: every track with the message after each, then loop; without tracks, a short hold. */
+export function holdMusicTwimlet(input: HoldMusicTwimletInput): string {
+  const response = new VoiceResponse();
+  for (const track of input.tracks) {
+    response.play(track);
+    if (input.message) sayOrPlay(response, input.message, input.say);
+  }
+  if (input.tracks.length === 0) {
+    say(response, input.message ?? 'Please hold.', input.say);
+    response.pause({ length: 10 });
+  }
+  response.redirect({ method: 'POST' }, input.loopUrl);
+  return response.toString();
+}

@@ -15,6 +15,7 @@ export const TWILIO_ROUTES = [
   '/twiml/whisper',
   '/twiml/menu',
   '/twiml/voicemail',
+  '/twiml/holdmusic',
   '/bins/hello',
   '/callbacks/call-status',
   '/callbacks/message-status',
