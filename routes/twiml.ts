@@ -12,7 +12,7 @@ import type { Request } from 'express';
 import type { Config } from '../src/config';
 import { createDialGuard } from '../src/dialGuard';
 import { badRequest } from '../src/http/errors';
-import { failUrlFrom, sayOptionsFrom, selfUrl, timeoutFrom } from '../src/http/twimletParams';
+import { digitsOf, failUrlFrom, sayOptionsFrom, selfUrl, timeoutFrom } from '../src/http/twimletParams';
 import { listParam, param, twilioParams, type Params } from '../src/http/params';
 import { urlBuilder } from '../src/http/publicUrl';
 import type { WebhookRoutes } from '../src/http/routing';
@@ -34,8 +34,6 @@ import {
 
 const CONNECTED = new Set(['completed', 'answered']);
 const MAX_FINDME_NUMBERS = 10;
-
-const digitsOf = (s: string) => s.replace(/\D/g, '');
 
 export function twimlRoutes(config: Config): WebhookRoutes {
   const base = config.publicBaseUrl;

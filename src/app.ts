@@ -25,6 +25,7 @@ import { twimlRoutes } from '../routes/twiml';
 import { voiceRoutes } from '../routes/voice';
 import { voicemailTwimletRoutes } from '../routes/voicemailTwimlet';
 import { holdMusicTwimletRoutes } from '../routes/holdMusicTwimlet';
+import { conferenceTwimletRoutes } from '../routes/conferenceTwimlet';
 
 export interface AppDeps {
   /** Where logs go; tests pass one that captures or discards lines. */
@@ -73,6 +74,7 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
     ...twimlRoutes(config),
     ...voicemailTwimletRoutes(config, notifier),
     ...holdMusicTwimletRoutes(config, createHoldMusicSource(config.holdMusicEndpoint)),
+    ...conferenceTwimletRoutes(config, outbound),
   });
   mountWebhooks(app, chain(body, fromTwilio, answerErrorsAs('messaging')), smsRoutes(config));
   mountWebhooks(app, chain(body, fromTwilio), callbacksRoutes());

@@ -175,3 +175,52 @@ export function holdMusicTwimlet(input: HoldMusicTwimletInput): string {
   response.redirect({ method: 'POST' }, input.loopUrl);
   return response.toString();
 }
+
+export interface ConferencePasswordInput {
+  /** After a wrong pass code: an apology first. */
+  readonly wrong: boolean;
+  readonly numDigits: number;
+  readonly actionUrl: string;
+  readonly say: SayOptions;
+}
+
+/** conference, first step when a password is set: ask for the pass code. */
+export function conferencePasswordTwimlet(input: ConferencePasswordInput): string {
+  const response = new VoiceResponse();
+  if (input.wrong) say(response, 'Sorry, that password is not correct.', input.say);
+  const gather = response.gather({
+    numDigits: input.numDigits,
+    action: input.actionUrl,
+    method: 'POST',
+    finishOnKey: '#',
+  });
+  say(gather, 'Please enter the conference password, then press pound.', input.say);
+  say(response, 'We did not receive a password. Goodbye.', input.say);
+  response.hangup();
+  return response.toString();
+}
+
+export interface ConferenceInput {
+  readonly name: string;
+  readonly message?: string;
+  /** False makes the caller wait (with the wait music) until a moderator joins. */
+  readonly startConferenceOnEnter: boolean;
+  readonly endConferenceOnExit: boolean;
+  readonly waitUrl?: string;
+  readonly say: SayOptions;
+}
+
+/** conference: the message, then the caller joins the named conference. */
+export function conferenceTwimlet(input: ConferenceInput): string {
+  const response = new VoiceResponse();
+  if (input.message) sayOrPlay(response, input.message, input.say);
+  response.dial().conference(
+    {
+      startConferenceOnEnter: input.startConferenceOnEnter,
+      endConferenceOnExit: input.endConferenceOnExit,
+      ...(input.waitUrl ? { waitUrl: input.waitUrl, waitMethod: 'POST' as const } : {}),
+    },
+    input.name,
+  );
+  return response.toString();
+}

@@ -48,3 +48,6 @@ export function selfUrl(req: Request, base: string | undefined, path: string, qu
   const search = new URLSearchParams(query).toString();
   return urlBuilder(req, base)(search ? `${path}?${search}` : path);
 }
+
+/** Only the digits of a phone number as written: how twimlets compare callers with lists. */
+export const digitsOf = (s: string): string => s.replace(/\D/g, '');

@@ -16,6 +16,7 @@ export const TWILIO_ROUTES = [
   '/twiml/menu',
   '/twiml/voicemail',
   '/twiml/holdmusic',
+  '/twiml/conference',
   '/bins/hello',
   '/callbacks/call-status',
   '/callbacks/message-status',
