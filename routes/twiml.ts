@@ -46,6 +46,13 @@ export function twimlRoutes(config: Config): WebhookRoutes {
       return number ? [{ number, url: whisperUrl }] : [];
     });
 
+  /** Did the <Dial> whose action this is connect the caller? */
+  const connected = (params: Params) => CONNECTED.has(param(params, 'DialCallStatus') ?? '');
+
+  /** The action of a one-step dial (forward, simulring): back here with Dial=true, keeping the FailUrl. */
+  const dialActionUrl = (req: Request, path: string, failUrl: string | undefined) =>
+    selfUrl(req, base, path, [['Dial', 'true'], ...(failUrl ? [['FailUrl', failUrl] as [string, string]] : [])]);
+
   const whisperUrlFor = (req: Request, message: string | undefined) =>
     selfUrl(req, base, '/twiml/whisper', [
       ...(message ? [['Message', message] as [string, string]] : []),
@@ -78,9 +85,7 @@ export function twimlRoutes(config: Config): WebhookRoutes {
       const params = twilioParams(req);
       const say = sayOptionsFrom(params, config.say);
       const failUrl = failUrlFrom(req, params, base);
-      if (param(params, 'Dial')) {
-        return sendTwiml(res, afterDialTwimlet(CONNECTED.has(param(params, 'DialCallStatus') ?? ''), failUrl));
-      }
+      if (param(params, 'Dial')) return sendTwiml(res, afterDialTwimlet(connected(params), failUrl));
       const phoneNumber = param(params, 'PhoneNumber');
       if (!phoneNumber?.trim()) throw badRequest('PhoneNumber is required');
       const allowedCallers = listParam(params, 'AllowedCallers').map(digitsOf).filter(Boolean);
@@ -95,10 +100,7 @@ export function twimlRoutes(config: Config): WebhookRoutes {
       const targets = allowedTargets(req, [phoneNumber], 'forward');
       if (targets.length === 0) return sendTwiml(res, goodbyeTwimlet(TWIMLET_PHRASES.refused, say));
       const callerId = param(params, 'CallerId')?.trim() || undefined;
-      const actionUrl = selfUrl(req, base, '/twiml/forward', [
-        ['Dial', 'true'],
-        ...(failUrl ? [['FailUrl', failUrl] as [string, string]] : []),
-      ]);
+      const actionUrl = dialActionUrl(req, '/twiml/forward', failUrl);
       sendTwiml(res, dialTwimlet({ targets, timeout: timeoutFrom(params, 20), callerId, actionUrl, say }));
     },
 
@@ -106,17 +108,12 @@ export function twimlRoutes(config: Config): WebhookRoutes {
       const params = twilioParams(req);
       const say = sayOptionsFrom(params, config.say);
       const failUrl = failUrlFrom(req, params, base);
-      if (param(params, 'Dial')) {
-        return sendTwiml(res, afterDialTwimlet(CONNECTED.has(param(params, 'DialCallStatus') ?? ''), failUrl));
-      }
+      if (param(params, 'Dial')) return sendTwiml(res, afterDialTwimlet(connected(params), failUrl));
       const numbers = listParam(params, 'PhoneNumbers');
       if (numbers.length === 0) throw badRequest('PhoneNumbers[] is required');
       const targets = allowedTargets(req, numbers, 'simulring', whisperUrlFor(req, param(params, 'Message')));
       if (targets.length === 0) return sendTwiml(res, goodbyeTwimlet(TWIMLET_PHRASES.refused, say));
-      const actionUrl = selfUrl(req, base, '/twiml/simulring', [
-        ['Dial', 'true'],
-        ...(failUrl ? [['FailUrl', failUrl] as [string, string]] : []),
-      ]);
+      const actionUrl = dialActionUrl(req, '/twiml/simulring', failUrl);
       sendTwiml(res, dialTwimlet({ targets, timeout: timeoutFrom(params, 20), actionUrl, say }));
     },
 
@@ -126,8 +123,7 @@ export function twimlRoutes(config: Config): WebhookRoutes {
       const failUrl = failUrlFrom(req, params, base);
       const timeout = timeoutFrom(params, 60);
       const message = param(params, 'Message');
-      if (param(params, 'Dial') && CONNECTED.has(param(params, 'DialCallStatus') ?? ''))
-        return sendTwiml(res, afterDialTwimlet(true, failUrl));
+      if (param(params, 'Dial') && connected(params)) return sendTwiml(res, afterDialTwimlet(true, failUrl));
       // The action URL carries the numbers not tried yet: on a failed attempt, the next one rings.
       const numbers = listParam(params, 'PhoneNumbers');
       if (numbers.length > MAX_FINDME_NUMBERS)
