@@ -57,9 +57,10 @@ export function voiceRoutes(config: Config): WebhookRoutes {
 
   /** The caller's own number when it is a real E.164 number (carriers send junk sometimes), else ours. */
   const callerIdFor = (req: Request): string | undefined => {
-    const from = param(twilioParams(req), 'From');
+    const params = twilioParams(req);
+    const from = param(params, 'From');
     if (from && E164.test(from)) return from;
-    return config.twilio.phoneNumber ?? param(twilioParams(req), 'To');
+    return config.twilio.phoneNumber ?? param(params, 'To');
   };
 
   return {

@@ -12,13 +12,7 @@ export function createDialGuard(allowlist: Allowlist, defaultCountry?: 'US'): Di
   return {
     allowed(raw, log, where) {
       const e164 = toE164(raw, defaultCountry);
-      const reason = !e164
-        ? 'not a phone number'
-        : !allowlist.configured
-          ? 'no OUTBOUND_ALLOWLIST'
-          : !allowlist.allows(e164)
-            ? 'not in OUTBOUND_ALLOWLIST'
-            : undefined;
+      const reason = e164 ? allowlist.refusal(e164) : 'not a phone number';
       if (reason) {
         log.warn({ number: raw, where, reason }, 'dial refused by the toll-fraud guard');
         return undefined;

@@ -161,6 +161,12 @@ describe('createAllowlist', () => {
     expect(list.allows(number)).toBe(allowed);
   });
 
+  it('says why a number is refused', () => {
+    expect(list.refusal('+15551234567')).toBeUndefined();
+    expect(list.refusal('+14155551212')).toBe('not in OUTBOUND_ALLOWLIST');
+    expect(createAllowlist(undefined).refusal('+15551234567')).toBe('no OUTBOUND_ALLOWLIST');
+  });
+
   it('is unconfigured, and allows nothing, without entries', () => {
     const none = createAllowlist(undefined);
     expect(none.configured).toBe(false);

@@ -137,16 +137,14 @@ export function createOutbound(deps: OutboundDeps): OutboundService {
 
   /** The toll-fraud guard: only numbers the operator listed in OUTBOUND_ALLOWLIST are ever dialled or texted. */
   function assertAllowed(to: string, action: string): void {
-    if (!deps.allowlist.configured) {
-      logger.warn({ to, action, reason: 'no allow-list' }, 'outbound destination refused');
-      throw new DestinationNotAllowedError(
-        'Outbound calls and messages are disabled: set OUTBOUND_ALLOWLIST to the numbers or prefixes you allow, e.g. +15551234567,+1*',
-      );
-    }
-    if (!deps.allowlist.allows(to)) {
-      logger.warn({ to, action, reason: 'not in allow-list' }, 'outbound destination refused');
-      throw new DestinationNotAllowedError(`${to} is not in OUTBOUND_ALLOWLIST`);
-    }
+    const reason = deps.allowlist.refusal(to);
+    if (!reason) return;
+    logger.warn({ to, action, reason }, 'outbound destination refused');
+    throw new DestinationNotAllowedError(
+      reason === 'no OUTBOUND_ALLOWLIST'
+        ? 'Outbound calls and messages are disabled: set OUTBOUND_ALLOWLIST to the numbers or prefixes you allow, e.g. +15551234567,+1*'
+        : `${to} is not in OUTBOUND_ALLOWLIST`,
+    );
   }
 
   function ready(needsPublicUrl: boolean): { client: TwilioClient; baseUrl: string } {

@@ -18,10 +18,14 @@ export function toE164(input: string, defaultCountry?: 'US'): string | undefined
   return undefined;
 }
 
+export type Refusal = 'no OUTBOUND_ALLOWLIST' | 'not in OUTBOUND_ALLOWLIST';
+
 export interface Allowlist {
   /** False when no allow-list is configured: then nothing may be dialled. */
   readonly configured: boolean;
   allows(e164: string): boolean;
+  /** Why this number may not be reached, or undefined when it may. */
+  refusal(e164: string): Refusal | undefined;
 }
 
 /** Entries are exact E.164 numbers or prefixes ending in * (validated by the config module). */
@@ -32,8 +36,12 @@ export function createAllowlist(entries: readonly string[] | undefined): Allowli
     if (entry.endsWith('*')) prefixes.push(entry.slice(0, -1));
     else exact.add(entry);
   }
+  const configured = (entries?.length ?? 0) > 0;
+  const allows = (e164: string) => exact.has(e164) || prefixes.some((p) => e164.startsWith(p));
   return {
-    configured: (entries?.length ?? 0) > 0,
-    allows: (e164) => exact.has(e164) || prefixes.some((p) => e164.startsWith(p)),
+    configured,
+    allows,
+    refusal: (e164) =>
+      !configured ? 'no OUTBOUND_ALLOWLIST' : !allows(e164) ? 'not in OUTBOUND_ALLOWLIST' : undefined,
   };
 }
