@@ -4,7 +4,7 @@
 //   /callbacks/recording       — Twilio: recording finished (recordingStatusCallback)
 //   /callbacks/transcription   — Twilio: voicemail transcription ready (transcribeCallback)
 import type { RequestHandler } from 'express';
-import { param, twilioParams } from '../src/http/params';
+import { callParams, param } from '../src/http/params';
 import type { WebhookRoutes } from '../src/http/routing';
 
 /** Which Twilio parameters each callback logs, under which key. Texts and phone numbers stay out (PII). */
@@ -37,7 +37,7 @@ const FIELDS = {
 
 function logCallback(kind: keyof typeof FIELDS): RequestHandler {
   return (req, res) => {
-    const params = twilioParams(req);
+    const params = callParams(req);
     const line: Record<string, string> = { callback: kind };
     for (const [key, name] of Object.entries(FIELDS[kind])) {
       const value = param(params, name);

@@ -4,7 +4,7 @@
 //   get an SMS when someone joins; through the outbound service, so OUTBOUND_ALLOWLIST applies)
 import type { Config } from '../src/config';
 import { badRequest } from '../src/http/errors';
-import { listParam, param, twilioParams } from '../src/http/params';
+import { callParams, listParam, param, urlParams } from '../src/http/params';
 import { urlBuilder } from '../src/http/publicUrl';
 import type { WebhookRoutes } from '../src/http/routing';
 import { digitsOf, sayOptionsFrom, selfUrl } from '../src/http/twimletParams';
@@ -19,7 +19,8 @@ export function conferenceTwimletRoutes(config: Config, outbound: OutboundServic
   const base = config.publicBaseUrl;
   return {
     '/twiml/conference': (req, res) => {
-      const params = twilioParams(req);
+      const params = urlParams(req);
+      const call = callParams(req);
       const say = sayOptionsFrom(params, config.say);
       const name = param(params, 'Name')?.trim() || 'conference';
       if (name.length > 128) throw badRequest('Name must be at most 128 characters');
@@ -28,13 +29,16 @@ export function conferenceTwimletRoutes(config: Config, outbound: OutboundServic
         throw badRequest('Password must be digits (what a caller can key in)');
       const moderators = listParam(params, 'Moderators').map(digitsOf).filter(Boolean);
       const music = param(params, 'Music')?.trim() || undefined;
+      // The wait URL is always our holdmusic twimlet, so the audio of a Music URL is played (<Play>) rather
+      // than handed the call: a wait URL on another host could answer with TwiML that dials anywhere.
       let waitUrl: string | undefined;
-      if (music && /^https?:\/\//i.test(music)) waitUrl = music;
-      else if (music && GENRES.has(music.toLowerCase())) {
+      if (music && /^https?:\/\/\S+$/i.test(music)) {
+        waitUrl = urlBuilder(req, base)(`/twiml/holdmusic?${new URLSearchParams({ 'Urls[0]': music })}`);
+      } else if (music && GENRES.has(music.toLowerCase())) {
         waitUrl = urlBuilder(req, base)(`/twiml/holdmusic?Bucket=com.twilio.music.${music.toLowerCase()}`);
       } else if (music) throw badRequest(`Music must be a URL or one of: ${[...GENRES].join(', ')}`);
 
-      const digits = param(params, 'Digits');
+      const digits = param(call, 'Digits');
       if (password && digits !== password) {
         const own: Array<[string, string]> = Object.entries(params)
           .filter(
@@ -52,7 +56,7 @@ export function conferenceTwimletRoutes(config: Config, outbound: OutboundServic
         );
       }
 
-      const caller = param(params, 'From') ?? param(params, 'Caller') ?? '';
+      const caller = param(call, 'From') ?? param(call, 'Caller') ?? '';
       const isModerator = moderators.includes(digitsOf(caller));
       sendTwiml(
         res,

@@ -3,7 +3,7 @@
 //   /twiml/holdmusic — Bucket (a public S3-compatible bucket) or Urls[], Message between tracks; loops
 import type { Config } from '../src/config';
 import { badRequest } from '../src/http/errors';
-import { listParam, param, twilioParams } from '../src/http/params';
+import { listParam, param, urlParams } from '../src/http/params';
 import type { WebhookRoutes } from '../src/http/routing';
 import { sayOptionsFrom, selfUrl } from '../src/http/twimletParams';
 import { sendTwiml } from '../src/http/twiml';
@@ -13,7 +13,7 @@ import { holdMusicTwimlet } from '../views/twimlets';
 export function holdMusicTwimletRoutes(config: Config, source: HoldMusicSource): WebhookRoutes {
   return {
     '/twiml/holdmusic': async (req, res) => {
-      const params = twilioParams(req);
+      const params = urlParams(req);
       const bucket = param(params, 'Bucket')?.trim();
       const urls = listParam(params, 'Urls')
         .map((u) => u.trim())

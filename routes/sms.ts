@@ -1,7 +1,7 @@
 // Route for an incoming SMS/MMS. Twilio calls it (POST, or GET when so configured):
 //   /sms — answer with one <Message>, or an empty <Response/> when no reply is due
 import type { Config } from '../src/config';
-import { param, twilioParams } from '../src/http/params';
+import { callParams, param } from '../src/http/params';
 import type { WebhookRoutes } from '../src/http/routing';
 import { sendTwiml } from '../src/http/twiml';
 import { autoReplyText } from '../src/smsAutoReply';
@@ -10,7 +10,7 @@ import { messagingTwiml } from '../views/sms';
 export function smsRoutes(config: Config): WebhookRoutes {
   return {
     '/sms': (req, res) => {
-      const params = twilioParams(req);
+      const params = callParams(req);
       const numMedia = Number.parseInt(param(params, 'NumMedia') ?? '0', 10);
       const reply = autoReplyText(
         {

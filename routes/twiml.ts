@@ -7,18 +7,21 @@
 //   /twiml/findme    — PhoneNumbers[] (≤ 10), Message (whispered), Timeout, FailUrl: one after another
 //   /twiml/whisper   — Message, HumanCheck: the called party presses a key to accept
 //   /twiml/menu      — Message, Options[key]=url
-// Every number dialled passes the toll-fraud guard (OUTBOUND_ALLOWLIST); a refused one gets an apology.
+// Twimlet parameters come from the URL's query only (the operator's, signed by Twilio); call data (From,
+// Digits, DialCallStatus) from the body of a POST or the query of a GET. Every number to ring passes the
+// toll-fraud guard (a refused one is skipped or apologised for), and every document passes the egress policy
+// on its way out (src/middleware/egressGate.ts), echoed documents included.
 import type { Request } from 'express';
 import type { Config } from '../src/config';
-import { createDialGuard } from '../src/dialGuard';
+import { createDialGuard } from '../src/policy/dialGuard';
 import { badRequest } from '../src/http/errors';
 import { digitsOf, failUrlFrom, sayOptionsFrom, selfUrl, timeoutFrom } from '../src/http/twimletParams';
-import { listParam, param, twilioParams, type Params } from '../src/http/params';
+import { callParams, listParam, param, urlParams, type Params } from '../src/http/params';
 import { urlBuilder } from '../src/http/publicUrl';
 import type { WebhookRoutes } from '../src/http/routing';
 import { sendTwiml } from '../src/http/twiml';
-import { createAllowlist } from '../src/services/phoneNumbers';
-import { parseTwiml } from '../src/simulator/twimlDocument';
+import { createAllowlist } from '../src/policy/phoneNumbers';
+import { parseTwiml } from '../src/twiml/document';
 import { redirectTwiml } from '../views/voice';
 import {
   TWIMLET_PHRASES,
@@ -46,8 +49,8 @@ export function twimlRoutes(config: Config): WebhookRoutes {
       return number ? [{ number, url: whisperUrl }] : [];
     });
 
-  /** Did the <Dial> whose action this is connect the caller? */
-  const connected = (params: Params) => CONNECTED.has(param(params, 'DialCallStatus') ?? '');
+  /** Did the <Dial> whose action this is connect the caller? (Call data: Twilio's parameter.) */
+  const connected = (call: Params) => CONNECTED.has(param(call, 'DialCallStatus') ?? '');
 
   /** The action of a one-step dial (forward, simulring): back here with Dial=true, keeping the FailUrl. */
   const dialActionUrl = (req: Request, path: string, failUrl: string | undefined) =>
@@ -61,39 +64,32 @@ export function twimlRoutes(config: Config): WebhookRoutes {
 
   return {
     '/twiml/message': (req, res) => {
-      const params = twilioParams(req);
+      const params = urlParams(req);
       sendTwiml(res, messageTwimlet({ items: listParam(params, 'Message'), say: sayOptionsFrom(params, config.say) }));
     },
 
     '/twiml/echo': (req, res) => {
-      const twiml = param(twilioParams(req), 'Twiml');
-      if (!twiml?.trim()) throw badRequest('Twiml is required: a TwiML document with a <Response> root');
+      const twiml = param(urlParams(req), 'Twiml');
+      if (!twiml?.trim()) throw badRequest('Twiml is required in the URL: a TwiML document with a <Response> root');
       const parsed = parseTwiml(twiml, 'voice');
       if (!parsed.ok) throw badRequest(`Twiml is not valid TwiML (${parsed.code}): ${parsed.message}`);
-      // A <Dial> in echoed TwiML is a number from a request like any other: it must pass the guard.
-      for (const dial of parsed.verbs.filter((v) => v.name === 'Dial')) {
-        const numbers =
-          dial.children.length > 0 ? dial.children.filter((c) => c.name === 'Number').map((c) => c.text) : [dial.text];
-        if (numbers.some((n) => !guard.allowed(n, req.log, 'echo'))) {
-          return sendTwiml(res, goodbyeTwimlet(TWIMLET_PHRASES.refused, config.say));
-        }
-      }
+      // Whoever wrote it, the document goes out only if the egress policy allows everything it reaches.
       sendTwiml(res, twiml);
     },
 
     '/twiml/forward': (req, res) => {
-      const params = twilioParams(req);
+      const params = urlParams(req);
+      const call = callParams(req);
       const say = sayOptionsFrom(params, config.say);
       const failUrl = failUrlFrom(req, params, base);
-      if (param(params, 'Dial')) return sendTwiml(res, afterDialTwimlet(connected(params), failUrl));
+      if (param(params, 'Dial')) return sendTwiml(res, afterDialTwimlet(connected(call), failUrl));
       const phoneNumber = param(params, 'PhoneNumber');
       if (!phoneNumber?.trim()) throw badRequest('PhoneNumber is required');
       const allowedCallers = listParam(params, 'AllowedCallers').map(digitsOf).filter(Boolean);
       if (allowedCallers.length > 0) {
-        const callers = [
-          param(params, 'From') ?? param(params, 'Caller'),
-          param(params, 'To') ?? param(params, 'Called'),
-        ].map((n) => digitsOf(n ?? ''));
+        const callers = [param(call, 'From') ?? param(call, 'Caller'), param(call, 'To') ?? param(call, 'Called')].map(
+          (n) => digitsOf(n ?? ''),
+        );
         if (!callers.some((n) => n && allowedCallers.includes(n)))
           return sendTwiml(res, goodbyeTwimlet(TWIMLET_PHRASES.restricted, say));
       }
@@ -105,10 +101,10 @@ export function twimlRoutes(config: Config): WebhookRoutes {
     },
 
     '/twiml/simulring': (req, res) => {
-      const params = twilioParams(req);
+      const params = urlParams(req);
       const say = sayOptionsFrom(params, config.say);
       const failUrl = failUrlFrom(req, params, base);
-      if (param(params, 'Dial')) return sendTwiml(res, afterDialTwimlet(connected(params), failUrl));
+      if (param(params, 'Dial')) return sendTwiml(res, afterDialTwimlet(connected(callParams(req)), failUrl));
       const numbers = listParam(params, 'PhoneNumbers');
       if (numbers.length === 0) throw badRequest('PhoneNumbers[] is required');
       const targets = allowedTargets(req, numbers, 'simulring', whisperUrlFor(req, param(params, 'Message')));
@@ -118,12 +114,12 @@ export function twimlRoutes(config: Config): WebhookRoutes {
     },
 
     '/twiml/findme': (req, res) => {
-      const params = twilioParams(req);
+      const params = urlParams(req);
       const say = sayOptionsFrom(params, config.say);
       const failUrl = failUrlFrom(req, params, base);
       const timeout = timeoutFrom(params, 60);
       const message = param(params, 'Message');
-      if (param(params, 'Dial') && connected(params)) return sendTwiml(res, afterDialTwimlet(true, failUrl));
+      if (param(params, 'Dial') && connected(callParams(req))) return sendTwiml(res, afterDialTwimlet(true, failUrl));
       // The action URL carries the numbers not tried yet: on a failed attempt, the next one rings.
       const numbers = listParam(params, 'PhoneNumbers');
       if (numbers.length > MAX_FINDME_NUMBERS)
@@ -152,20 +148,21 @@ export function twimlRoutes(config: Config): WebhookRoutes {
     },
 
     '/twiml/whisper': (req, res) => {
-      const params = twilioParams(req);
-      if (param(params, 'Digits') !== undefined) return sendTwiml(res, acceptTwimlet());
+      const params = urlParams(req);
+      const call = callParams(req);
+      if (param(call, 'Digits') !== undefined) return sendTwiml(res, acceptTwimlet());
       const message = param(params, 'Message')?.trim() || undefined;
       const humanCheck = param(params, 'HumanCheck') !== undefined;
       const actionUrl = selfUrl(req, base, '/twiml/whisper', [
         ...(message ? [['Message', message] as [string, string]] : []),
         ...(humanCheck ? [['HumanCheck', 'true'] as [string, string]] : []),
       ]);
-      const from = param(params, 'From') ?? param(params, 'Caller') ?? 'an unknown number';
+      const from = param(call, 'From') ?? param(call, 'Caller') ?? 'an unknown number';
       sendTwiml(res, whisperTwimlet({ message, from, humanCheck, actionUrl, say: sayOptionsFrom(params, config.say) }));
     },
 
     '/twiml/menu': (req, res) => {
-      const params = twilioParams(req);
+      const params = urlParams(req);
       const options = new Map<string, string>();
       for (const [key, value] of Object.entries(params)) {
         const match = /^Options\[([0-9*#]{1,10})\]$/.exec(key);
@@ -175,12 +172,15 @@ export function twimlRoutes(config: Config): WebhookRoutes {
       if (options.size === 0)
         throw badRequest('Options[key]=url is required, e.g. Options[1]=/twiml/message?Message=Sales');
       const message = param(params, 'Message');
-      const digits = param(params, 'Digits');
+      const digits = param(callParams(req), 'Digits');
       const chosen = digits !== undefined ? options.get(digits) : undefined;
       if (chosen) {
-        const url = /^https?:\/\//i.test(chosen)
+        const raw = /^https?:\/\//i.test(chosen)
           ? chosen
           : urlBuilder(req, base)(chosen.startsWith('/') ? chosen : `/${chosen}`);
+        // Normalised (spaces and other characters percent-encoded) as Twilio would request it.
+        const url = URL.canParse(raw) ? new URL(raw).toString() : undefined;
+        if (!url) throw badRequest(`Options[${digits}] must be an http(s) URL or a path starting with /`);
         return sendTwiml(res, redirectTwiml(url));
       }
       const actionUrl = selfUrl(req, base, '/twiml/menu', [

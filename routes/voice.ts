@@ -7,10 +7,10 @@ import type { Request } from 'express';
 import type { Config } from '../src/config';
 import { E164 } from '../src/formats';
 import { menuChoice } from '../src/menu';
-import { param, twilioParams } from '../src/http/params';
+import { callParams, param } from '../src/http/params';
 import { urlBuilder } from '../src/http/publicUrl';
 import type { WebhookRoutes } from '../src/http/routing';
-import { twimlFor } from '../src/http/staticTwiml';
+import { twimlFor, type StaticTwimlContext } from '../src/http/staticTwiml';
 import { sendTwiml } from '../src/http/twiml';
 import {
   PHRASES,
@@ -25,14 +25,16 @@ import {
 /** Dial outcomes after which the caller is done; anything else (busy, no-answer, failed, canceled) goes to voicemail. */
 const CONNECTED = new Set(['completed', 'answered']);
 
-export function voiceRoutes(config: Config): WebhookRoutes {
+export function voiceRoutes(config: Config, context: StaticTwimlContext): WebhookRoutes {
   const { say, voice, voicemail } = config;
 
   const base = config.publicBaseUrl;
   const menu = (intro: string) =>
-    twimlFor(base, (url) => menuTwiml({ intro, menuPrompt: voice.menuPrompt, menuUrl: url('/voice/menu'), say }));
+    twimlFor(context, '/voice', (url) =>
+      menuTwiml({ intro, menuPrompt: voice.menuPrompt, menuUrl: url('/voice/menu'), say }),
+    );
   const voicemailAfter = (intro?: string) =>
-    twimlFor(base, (url) =>
+    twimlFor(context, '/voice/menu', (url) =>
       voicemailTwiml({
         intro,
         prompt: voicemail.prompt,
@@ -51,13 +53,13 @@ export function voiceRoutes(config: Config): WebhookRoutes {
   const leaveVoicemail = voicemailAfter();
   const voicemailNoForward = voicemailAfter(PHRASES.noForwarding);
   const voicemailUnanswered = voicemailAfter(PHRASES.forwardUnanswered);
-  const backToStart = twimlFor(base, (url) => redirectTwiml(url('/voice')));
-  const thanks = twimlFor(base, () => sayAndHangupTwiml(voicemail.thanks, say));
-  const hangUp = twimlFor(base, () => hangupTwiml());
+  const backToStart = twimlFor(context, '/voice/menu', (url) => redirectTwiml(url('/voice')));
+  const thanks = twimlFor(context, '/voice/voicemail', () => sayAndHangupTwiml(voicemail.thanks, say));
+  const hangUp = twimlFor(context, '/voice/dial-status', () => hangupTwiml());
 
   /** The caller's own number when it is a real E.164 number (carriers send junk sometimes), else ours. */
   const callerIdFor = (req: Request): string | undefined => {
-    const params = twilioParams(req);
+    const params = callParams(req);
     const from = param(params, 'From');
     if (from && E164.test(from)) return from;
     return config.twilio.phoneNumber ?? param(params, 'To');
@@ -67,7 +69,7 @@ export function voiceRoutes(config: Config): WebhookRoutes {
     '/voice': (req, res) => sendTwiml(res, welcome(req)),
 
     '/voice/menu': (req, res) => {
-      const params = twilioParams(req);
+      const params = callParams(req);
       switch (menuChoice(param(params, 'Digits'), param(params, 'SpeechResult'))) {
         case 'forward':
           if (!voice.forwardTo) return sendTwiml(res, voicemailNoForward(req));
@@ -91,7 +93,7 @@ export function voiceRoutes(config: Config): WebhookRoutes {
     },
 
     '/voice/dial-status': (req, res) => {
-      const status = param(twilioParams(req), 'DialCallStatus') ?? '';
+      const status = param(callParams(req), 'DialCallStatus') ?? '';
       sendTwiml(res, CONNECTED.has(status) ? hangUp(req) : voicemailUnanswered(req));
     },
 

@@ -6,38 +6,38 @@
 // Notifications are sent after answering, so Twilio never waits on SMTP.
 import type { Config } from '../src/config';
 import { badRequest } from '../src/http/errors';
-import { param, twilioParams } from '../src/http/params';
+import { callParams, param, urlParams } from '../src/http/params';
 import type { WebhookRoutes } from '../src/http/routing';
 import { sayOptionsFrom, selfUrl } from '../src/http/twimletParams';
 import { sendTwiml } from '../src/http/twiml';
 import type { VoicemailNotifier } from '../src/services/voicemailNotifier';
+import { isEmailAddress } from '../src/formats';
 import { goodbyeTwimlet, voicemailTwimlet } from '../views/twimlets';
-
-const EMAIL = /^[^\s@<>,;]+@[^\s@<>,;]+\.[^\s@<>,;]+$/;
 
 export function voicemailTwimletRoutes(config: Config, notifier: VoicemailNotifier): WebhookRoutes {
   const base = config.publicBaseUrl;
   return {
     '/twiml/voicemail': (req, res) => {
-      const params = twilioParams(req);
+      const params = urlParams(req);
+      const call = callParams(req);
       const say = sayOptionsFrom(params, config.say);
       const email = param(params, 'Email')?.trim() || undefined;
-      if (email && !EMAIL.test(email)) throw badRequest('Email must be one e-mail address');
+      if (email && !isEmailAddress(email)) throw badRequest('Email must be one e-mail address');
       const transcribe = param(params, 'Transcribe')?.toLowerCase() !== 'false';
-      const caller = param(params, 'From') ?? param(params, 'Caller') ?? 'an unknown caller';
-      const recordingUrl = param(params, 'RecordingUrl');
-      const notice = { caller, recordingUrl: recordingUrl ?? '', callSid: param(params, 'CallSid') };
+      const caller = param(call, 'From') ?? param(call, 'Caller') ?? 'an unknown caller';
+      const recordingUrl = param(call, 'RecordingUrl');
+      const notice = { caller, recordingUrl: recordingUrl ?? '', callSid: param(call, 'CallSid') };
 
-      if (param(params, 'TranscriptionStatus') !== undefined) {
+      if (param(call, 'TranscriptionStatus') !== undefined) {
         res.status(204).end();
-        if (param(params, 'TranscriptionStatus') === 'completed') {
-          void notifier.notify(email, { ...notice, transcript: param(params, 'TranscriptionText') ?? '' });
+        if (param(call, 'TranscriptionStatus') === 'completed') {
+          void notifier.notify(email, { ...notice, transcript: param(call, 'TranscriptionText') ?? '' });
         }
         return;
       }
       if (recordingUrl) {
         sendTwiml(res, goodbyeTwimlet('Thank you for your message. Goodbye.', say));
-        void notifier.notify(email, { ...notice, durationSeconds: param(params, 'RecordingDuration') });
+        void notifier.notify(email, { ...notice, durationSeconds: param(call, 'RecordingDuration') });
         return;
       }
       const own: Array<[string, string]> = [

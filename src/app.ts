@@ -7,7 +7,8 @@ import type { Config } from './config';
 import { createLogger, type Logger } from './logger';
 import { bodyReader } from './http/bodyReader';
 import { chain, mountWebhooks } from './http/routing';
-import { answerErrorsAs, errorHandler, notFound } from './middleware/errors';
+import { errorHandler, notFound } from './middleware/errors';
+import { answerErrorsAs } from './http/twimlKind';
 import { requestLogging } from './middleware/requestLogging';
 import { securityHeaders } from './middleware/securityHeaders';
 import { twilioSignature } from './middleware/twilioSignature';
@@ -15,6 +16,12 @@ import { outboundFromConfig } from './services/fromConfig';
 import type { OutboundService } from './services/outbound';
 import { createVoicemailNotifier } from './services/voicemailNotifier';
 import { createHoldMusicSource } from './services/holdMusic';
+import { createEgressGate, egressGate } from './middleware/egressGate';
+import type { EgressPolicy } from './policy/egress';
+import { egressPolicyFromConfig } from './policy/fromConfig';
+import { VettedTwiml } from './policy/vetted';
+import { goodbyeTwimlet, TWIMLET_PHRASES } from '../views/twimlets';
+import { messagingTwiml } from '../views/sms';
 import { appVersion } from './version';
 import { apiRouter } from '../routes/api';
 import { binHandler } from '../routes/bins';
@@ -36,6 +43,9 @@ export interface AppDeps {
   readonly bins?: ReadonlyMap<string, Bin>;
 }
 
+/** Origin static documents are checked against when PUBLIC_BASE_URL is unset (development on this machine). */
+const LOCAL_ORIGIN = 'http://localhost';
+
 export function createApp(config: Config, deps: AppDeps = {}): Express {
   const logger = deps.logger ?? createLogger(config.logLevel);
   const app = express();
@@ -51,6 +61,20 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   // Every request: access log and security headers (one layer).
   app.use(chain(requestLogging(logger, app), securityHeaders()));
   app.get('/healthz', healthHandler(appVersion()));
+
+  // Every TwiML document passes one egress policy on its way out; documents that depend only on config are
+  // checked once, here (one that breaks the policy stops the start with EgressRefusedError).
+  const policy: EgressPolicy = egressPolicyFromConfig(config);
+  const staticTwiml = { policy, publicBaseUrl: config.publicBaseUrl };
+  const origin = config.publicBaseUrl ?? LOCAL_ORIGIN;
+  const gate = egressGate(
+    createEgressGate({
+      policy,
+      publicBaseUrl: config.publicBaseUrl,
+      refusedVoice: VettedTwiml.check(policy, goodbyeTwimlet(TWIMLET_PHRASES.refused, config.say), origin, 'refusal'),
+      refusedMessaging: VettedTwiml.check(policy, messagingTwiml(undefined), origin, 'refusal'),
+    }),
+  );
 
   // Bodies are read only where they are used, under the size limit.
   const body = bodyReader(config.bodyLimitBytes);
@@ -69,17 +93,23 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
     outbound,
     logger,
   });
-  mountWebhooks(app, chain(body, fromTwilio, answerErrorsAs('voice')), {
-    ...voiceRoutes(config),
+  mountWebhooks(app, chain(gate, body, fromTwilio, answerErrorsAs('voice')), {
+    ...voiceRoutes(config, staticTwiml),
     ...twimlRoutes(config),
     ...voicemailTwimletRoutes(config, notifier),
     ...holdMusicTwimletRoutes(config, createHoldMusicSource(config.holdMusicEndpoint)),
     ...conferenceTwimletRoutes(config, outbound),
   });
-  mountWebhooks(app, chain(body, fromTwilio, answerErrorsAs('messaging')), smsRoutes(config));
+  mountWebhooks(app, chain(gate, body, fromTwilio, answerErrorsAs('messaging')), smsRoutes(config));
   mountWebhooks(app, chain(body, fromTwilio), callbacksRoutes());
-  const bins = deps.bins ?? loadBins(path.resolve(config.binsDir), config.outbound.defaultCountry);
-  mountWebhooks(app, chain(body, fromTwilio), { '/bins/:name': binHandler(bins) });
+  const bins =
+    deps.bins ??
+    loadBins(path.resolve(config.binsDir), {
+      policy,
+      ownOrigin: origin,
+      defaultCountry: config.outbound.defaultCountry,
+    });
+  mountWebhooks(app, chain(gate, body, fromTwilio), { '/bins/:name': binHandler(bins) });
   app.use(
     '/api',
     body,

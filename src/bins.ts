@@ -2,13 +2,16 @@
 // compiled and checked when the server starts (it must render to valid TwiML with a <Response> root), so a
 // broken one stops the start with its file name and the reason. Request values are XML-escaped (and cleared
 // of characters XML cannot carry) before they reach a template, so no parameter can inject markup, not even
-// through {{{triple-stash}}}.
+// through {{{triple-stash}}}. A bin whose static content already breaks the egress policy (a hard-coded
+// number, SIP host or hand-off URL the operator did not allow) stops the start too, naming the element; what
+// each request renders passes the egress gate like every other document.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
 import type { Params } from './http/params';
-import { toE164 } from './services/phoneNumbers';
-import { parseTwiml, type DocumentKind } from './simulator/twimlDocument';
+import { toE164 } from './policy/phoneNumbers';
+import type { EgressPolicy } from './policy/egress';
+import { parseTwiml, readTwiml, type DocumentKind } from './twiml/document';
 import { xmlText } from '../views/xmlText';
 
 export interface Bin {
@@ -51,7 +54,23 @@ function kindOf(xml: string): DocumentKind | string {
   return `${voice.code} ${voice.message}`;
 }
 
-export function loadBins(dir: string, defaultCountry?: 'US'): Map<string, Bin> {
+export interface BinChecks {
+  readonly policy: EgressPolicy;
+  /** This server's origin (PUBLIC_BASE_URL), against which relative URLs in a bin resolve. */
+  readonly ownOrigin: string;
+  readonly defaultCountry?: 'US';
+}
+
+/** The static content's first breach of the egress policy (empty slots left for requests to fill), if any. */
+function policyProblem(xml: string, checks: BinChecks): string | undefined {
+  const read = readTwiml(xml);
+  if (!read.ok) return `${read.code} ${read.message}`;
+  const refusal = checks.policy.checkElement(read.root, checks.ownOrigin, { emptyIsSlot: true });
+  return refusal && `${refusal.element} breaks the egress policy: ${refusal.reason}`;
+}
+
+export function loadBins(dir: string, checks: BinChecks): Map<string, Bin> {
+  const { defaultCountry } = checks;
   const bins = new Map<string, Bin>();
   if (!existsSync(dir)) return bins;
   const handlebars = Handlebars.create();
@@ -71,8 +90,11 @@ export function loadBins(dir: string, defaultCountry?: 'US'): Map<string, Bin> {
     } catch (err) {
       throw new BinError(where, `template does not compile: ${(err as Error).message.split('\n')[0]}`);
     }
-    const kind = kindOf(template({}));
+    const empty = template({});
+    const kind = kindOf(empty);
     if (kind !== 'voice' && kind !== 'messaging') throw new BinError(where, kind);
+    const problem = policyProblem(empty, checks);
+    if (problem) throw new BinError(where, problem);
     if (bins.has(name)) throw new BinError(where, `a bin named "${name}" exists twice`);
     bins.set(name, { name, kind, render: (params) => template(escapedContext(params)) });
   }

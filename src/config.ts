@@ -2,6 +2,8 @@
 // schema, and returns a frozen, typed Config. Nothing else in the app reads process.env.
 import { z } from 'zod';
 import { E164, LANGUAGE_TAG, SAY_VOICE } from './formats';
+import { HOST_NAME } from './policy/patterns';
+import { createAllowlist } from './policy/phoneNumbers';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -91,6 +93,52 @@ const allowlist = z
     return entries;
   });
 
+/** Comma-separated entries, each checked by `valid`; empty or unset → undefined (nothing allowed). */
+const listOf = (valid: (entry: string) => boolean, shape: string, normalise: (e: string) => string = (e) => e) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx): string[] | undefined => {
+      if (v === undefined || v.trim() === '') return undefined;
+      const entries = v
+        .split(',')
+        .map((e) => normalise(e.trim()))
+        .filter(Boolean);
+      const bad = entries.filter((e) => !valid(e));
+      if (bad.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must list ${shape}, separated by commas; not valid: ${bad.join(', ')}`,
+        });
+        return z.NEVER;
+      }
+      return entries;
+    });
+
+/** SIP domains: pbx.example.com, or *.example.com for its subdomains. */
+const sipDomains = listOf(
+  (e) => HOST_NAME.test(e.replace(/^\*\./, '')),
+  'host names like pbx.example.com or *.sip.example.com',
+  (e) => e.toLowerCase().replace(/\.$/, ''),
+);
+
+/** TwiML URL hosts: example.com, *.example.com, or either with :port. */
+const urlHosts = listOf(
+  (e) => {
+    const [host, port, ...rest] = e.split(':');
+    const portOk = port === undefined || (/^\d{1,5}$/.test(port) && Number(port) > 0 && Number(port) < 65536);
+    return rest.length === 0 && portOk && HOST_NAME.test((host ?? '').replace(/^\*\./, ''));
+  },
+  'host names like twiml.example.com, *.example.com or example.com:8443',
+  (e) => e.toLowerCase(),
+);
+
+/** Client identities, conference and queue names, SIM and TwiML App SIDs: exact, prefix* or *. */
+const names = listOf(
+  (e) => /^[\x21-\x7e]{1,256}$/.test(e) && !e.slice(0, -1).includes('*'),
+  'names, prefixes like support-* or *',
+);
+
 /** An http(s) origin with an optional path prefix; stored without a trailing slash. */
 const publicBaseUrl = optionalText.transform((v, ctx) => {
   if (v === undefined) return undefined;
@@ -163,6 +211,13 @@ const variables = z.object({
   TWILIO_TIMEOUT_MS: integerInRange(10_000, 500, 120_000),
   TWILIO_MAX_RETRIES: integerInRange(3, 0, 10),
   OUTBOUND_ALLOWLIST: allowlist,
+  SIP_ALLOWLIST: sipDomains,
+  TWIML_URL_ALLOWLIST: urlHosts,
+  CLIENT_ALLOWLIST: names,
+  CONFERENCE_ALLOWLIST: names,
+  QUEUE_ALLOWLIST: names,
+  SIM_ALLOWLIST: names,
+  APPLICATION_ALLOWLIST: names,
   DEFAULT_COUNTRY: z
     .string()
     .optional()
@@ -201,6 +256,19 @@ const schema = variables.superRefine((env, ctx) => {
       message: 'must be set together with its pair (TWILIO_API_KEY and TWILIO_API_SECRET)',
     });
   }
+  // Numbers the operator configured are dialled or texted like any other: they must pass the allow-list.
+  const numbers = createAllowlist(env.OUTBOUND_ALLOWLIST);
+  for (const variable of ['FORWARD_TO', 'VOICEMAIL_NOTIFY_SMS'] as const) {
+    const value = env[variable];
+    const refusal = value === undefined || !E164.test(value) ? undefined : numbers.refusal(value);
+    if (refusal) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [variable],
+        message: `is ${value}, which is not allowed (${refusal}): add it to OUTBOUND_ALLOWLIST or unset ${variable}`,
+      });
+    }
+  }
   if (env.NODE_ENV === 'production' && env.TWILIO_VALIDATE_SIGNATURE && !env.TWILIO_AUTH_TOKEN) {
     ctx.addIssue({
       code: 'custom',
@@ -238,6 +306,16 @@ export interface Config {
     /** Numbers and prefixes outbound calls, SMS and request-supplied dialling may reach; undefined: none. */
     readonly allowlist?: readonly string[];
     readonly defaultCountry?: 'US';
+  };
+  /** What TwiML this server sends may reach besides OUTBOUND_ALLOWLIST numbers (undefined: nothing). */
+  readonly egress: {
+    readonly sipDomains?: readonly string[];
+    readonly urlHosts?: readonly string[];
+    readonly clients?: readonly string[];
+    readonly conferences?: readonly string[];
+    readonly queues?: readonly string[];
+    readonly sims?: readonly string[];
+    readonly applications?: readonly string[];
   };
   readonly api: {
     /** Bearer token of the HTTP API; undefined: the API answers 503. */
@@ -355,6 +433,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxRetries: e.TWILIO_MAX_RETRIES,
     },
     outbound: { allowlist: e.OUTBOUND_ALLOWLIST, defaultCountry: e.DEFAULT_COUNTRY as 'US' | undefined },
+    egress: {
+      sipDomains: e.SIP_ALLOWLIST,
+      urlHosts: e.TWIML_URL_ALLOWLIST,
+      clients: e.CLIENT_ALLOWLIST,
+      conferences: e.CONFERENCE_ALLOWLIST,
+      queues: e.QUEUE_ALLOWLIST,
+      sims: e.SIM_ALLOWLIST,
+      applications: e.APPLICATION_ALLOWLIST,
+    },
     api: { token: e.API_TOKEN, rateLimitPerMinute: e.API_RATE_LIMIT },
     binsDir: e.BINS_DIR,
     holdMusicEndpoint: e.HOLDMUSIC_S3_ENDPOINT ?? 'https://s3.amazonaws.com',

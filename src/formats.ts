@@ -6,3 +6,18 @@ export const E164 = /^\+[1-9]\d{7,14}$/;
 export const SAY_VOICE = /^[A-Za-z0-9._-]{1,64}$/;
 /** BCP-47-ish language tags as Twilio accepts them: en-US, cmn-CN, en-GB-WLS, arb. */
 export const LANGUAGE_TAG = /^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/;
+
+const EMAIL_LOCAL = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}$/;
+const DOMAIN_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
+/**
+ * One plain e-mail address (local@domain.tld, at most 254 characters). Linear in the input: the length is
+ * checked first and each part is matched by a pattern that cannot backtrack, so a long value costs nothing.
+ */
+export function isEmailAddress(value: string): boolean {
+  if (value.length > 254) return false;
+  const at = value.indexOf('@');
+  if (at < 1 || at !== value.lastIndexOf('@')) return false;
+  const labels = value.slice(at + 1).split('.');
+  return EMAIL_LOCAL.test(value.slice(0, at)) && labels.length >= 2 && labels.every((l) => DOMAIN_LABEL.test(l));
+}

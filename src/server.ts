@@ -4,6 +4,7 @@
 import type { Server } from 'node:http';
 import { createApp } from './app';
 import { BinError } from './bins';
+import { EgressRefusedError } from './policy/vetted';
 import { createLogger, type Logger } from './logger';
 import { configOrExit } from './processConfig';
 
@@ -42,8 +43,9 @@ function main(): void {
   try {
     app = createApp(config, { logger });
   } catch (err) {
-    // A broken TwiML Bin stops the start, naming its file and what is wrong.
-    if (!(err instanceof BinError)) throw err;
+    // A broken TwiML Bin, or a configured document that breaks the egress policy, stops the start, naming
+    // the file or route and what is wrong.
+    if (!(err instanceof BinError) && !(err instanceof EgressRefusedError)) throw err;
     process.stderr.write(`${err.message}\n`);
     process.exit(1);
   }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { createApp } from '../src/app';
 import { BinError, loadBins } from '../src/bins';
-import { testConfig, testEnv } from './support/config';
+import { testBinChecks, testConfig, testEnv } from './support/config';
 import { SERVER_ENTRY, childEnv, emptyDir } from './support/process';
 import { signedGet, signedPost } from './support/signing';
 import { only, parseTwiml } from './support/twiml';
@@ -46,7 +46,7 @@ describe('when the shipped example bins are served', () => {
 
 describe('when a template tries to let a parameter through unescaped', () => {
   it('then even {{{triple-stash}}} gets escaped text, never markup', async () => {
-    const bins = loadBins(binsDir({ 'raw.xml': '<Response><Say>{{{Body}}}</Say></Response>' }));
+    const bins = loadBins(binsDir({ 'raw.xml': '<Response><Say>{{{Body}}}</Say></Response>' }), testBinChecks());
     const app = createApp(testConfig(), { bins });
     const doc = parseTwiml((await signedPost(app, '/bins/raw', { Body: '</Say><Dial>+19005550000</Dial><Say>' })).text);
     expect(doc.children.map((c) => c.name)).toEqual(['Say']);
@@ -62,8 +62,8 @@ describe('when a bin is broken', () => {
     [{ 'syntax.hbs': '<Response><Say>{{#if}}</Say></Response>' }, /syntax\.hbs: template does not compile/],
     [{ 'twin.xml': '<Response/>', 'twin.hbs': '<Response/>' }, /a bin named "twin" exists twice/],
   ])('then loading %j fails with the file name and the reason', (files, reason) => {
-    expect(() => loadBins(binsDir(files))).toThrow(BinError);
-    expect(() => loadBins(binsDir(files))).toThrow(reason);
+    expect(() => loadBins(binsDir(files), testBinChecks())).toThrow(BinError);
+    expect(() => loadBins(binsDir(files), testBinChecks())).toThrow(reason);
   });
 
   it('then the server refuses to start, exit 1, naming the file', () => {
@@ -79,6 +79,6 @@ describe('when a bin is broken', () => {
   });
 
   it('then a missing folder simply means no bins', () => {
-    expect(loadBins(path.join(tmpdir(), 'no-such-bins-folder')).size).toBe(0);
+    expect(loadBins(path.join(tmpdir(), 'no-such-bins-folder'), testBinChecks()).size).toBe(0);
   });
 });

@@ -8,7 +8,7 @@ import { signedPost } from './support/signing';
 import { only, parseTwiml, verbs } from './support/twiml';
 
 const CALL = { CallSid: 'CA0123456789abcdef0123456789abcdef', From: '+15551234567', To: '+15550006666' };
-const app = createApp(testConfig());
+const app = createApp(testConfig({ CONFERENCE_ALLOWLIST: '*' }));
 const doc = async (query: string, body: Record<string, string> = CALL) =>
   parseTwiml((await signedPost(app, `/twiml/conference?${query}`, body)).text);
 
@@ -47,11 +47,13 @@ describe('when /twiml/conference is called', () => {
     });
   });
 
-  it('then Music as a genre plays our holdmusic, as a URL is the waitUrl, and anything else is a 400', async () => {
+  it('then Music as a genre or a URL plays through our holdmusic (audio, never a hand-off), anything else is a 400', async () => {
     const genre = only(only(await doc('Name=x&Music=classical'), 'Dial'), 'Conference');
     expect(genre.attrs.waitUrl).toBe(`${PUBLIC_BASE}/twiml/holdmusic?Bucket=com.twilio.music.classical`);
-    const url = only(only(await doc('Name=x&Music=https%3A%2F%2Fx%2Fwait.xml'), 'Dial'), 'Conference');
-    expect(url.attrs.waitUrl).toBe('https://x/wait.xml');
+    const url = only(only(await doc('Name=x&Music=https%3A%2F%2Fx%2Fwait.mp3'), 'Dial'), 'Conference');
+    const waitUrl = new URL(url.attrs.waitUrl as string);
+    expect(waitUrl.origin + waitUrl.pathname).toBe(`${PUBLIC_BASE}/twiml/holdmusic`);
+    expect(waitUrl.searchParams.get('Urls[0]')).toBe('https://x/wait.mp3');
     expect((await signedPost(app, '/twiml/conference?Music=polka', CALL)).status).toBe(400);
     expect((await signedPost(app, '/twiml/conference?Password=abc', CALL)).status).toBe(400);
   });
@@ -62,7 +64,11 @@ describe('when conference calls are walked by the simulator', () => {
   let server: RunningApp;
   beforeAll(async () => {
     twilioApi = await TwilioApiServer.start({ accountSid: TEST_ACCOUNT_SID, authToken: TEST_AUTH_TOKEN });
-    server = await startAppServer({ TWILIO_API_BASE_URL: twilioApi.url, OUTBOUND_ALLOWLIST: '+1555*' });
+    server = await startAppServer({
+      TWILIO_API_BASE_URL: twilioApi.url,
+      OUTBOUND_ALLOWLIST: '+1555*',
+      CONFERENCE_ALLOWLIST: 'standup',
+    });
   });
   afterAll(async () => {
     await server.close();

@@ -100,7 +100,7 @@ describe('when a reader uses the outbound API and CLI from the README', () => {
 
 describe('when a reader runs the simulator commands from the README', () => {
   it('then each call and sms line exits 0 against a running server', async () => {
-    const running = await startAppServer({ FORWARD_TO: '+15557654321' });
+    const running = await startAppServer({ FORWARD_TO: '+15557654321', OUTBOUND_ALLOWLIST: '+15557654321' });
     try {
       const lines = readmeLines('## Simulator', 'npm run --silent simulate -- ');
       expect(lines.length).toBeGreaterThanOrEqual(6);

@@ -23,8 +23,8 @@ function failingConfig(section: 'voice' | 'sms', key: string): Config {
 describe('when a voice route fails', () => {
   it('then Twilio still gets 200 TwiML: an apology and <Hangup/>, and the error is logged with the CallSid', async () => {
     const logs = captureLogs();
-    const app = createApp(failingConfig('voice', 'menuPrompt'), { logger: logs.logger });
-    const res = await signedPost(app, '/voice', CALL);
+    const app = createApp(failingConfig('voice', 'forwardTo'), { logger: logs.logger });
+    const res = await signedPost(app, '/voice/menu', { ...CALL, Digits: '1' });
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('text/xml; charset=utf-8');
     const doc = parseTwiml(res.text);
@@ -36,8 +36,11 @@ describe('when a voice route fails', () => {
   });
 
   it('then an unsigned request to the failing route still gets 403, never TwiML', async () => {
-    const app = createApp(failingConfig('voice', 'menuPrompt'));
-    const res = await request(app).post('/voice').type('form').send(CALL);
+    const app = createApp(failingConfig('voice', 'forwardTo'));
+    const res = await request(app)
+      .post('/voice/menu')
+      .type('form')
+      .send({ ...CALL, Digits: '1' });
     expect(res.status).toBe(403);
     expect(res.text).not.toContain('<Response');
   });

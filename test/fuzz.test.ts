@@ -20,7 +20,7 @@ let open: RunningApp; // checks off, so fuzzed input reaches every route handler
 beforeAll(async () => {
   // The API is enabled (a 503 "API disabled" is deliberate, not a failure): then no 5xx at all is allowed.
   const common = { BODY_LIMIT_BYTES: String(BODY_LIMIT), API_TOKEN: 'fuzz-api-token-0123456789abcdef0123456789' };
-  signed = await startAppServer({ ...common, FORWARD_TO: '+15557654321' });
+  signed = await startAppServer({ ...common, FORWARD_TO: '+15557654321', OUTBOUND_ALLOWLIST: '+15557654321' });
   open = await startAppServer({ ...common, TWILIO_VALIDATE_SIGNATURE: 'false' });
 });
 afterAll(async () => {

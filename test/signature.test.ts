@@ -39,7 +39,7 @@ describe('when a request carries a valid signature', () => {
   });
 
   it('then repeated parameters are accepted (Twilio signs every value)', async () => {
-    const res = await signedPost(app, '/twiml/message', { Message: ['one', 'two'] });
+    const res = await signedPost(app, '/twiml/message?Message=one&Message=two', { MediaUrl: ['a', 'b'] });
     expect(res.status).toBe(200);
     expect(parseTwiml(res.text).children.map((c) => c.text)).toEqual(['one', 'two']);
   });

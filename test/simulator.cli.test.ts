@@ -11,7 +11,7 @@ let app: RunningApp;
 const env = testEnv();
 
 beforeAll(async () => {
-  app = await startAppServer({ FORWARD_TO: '+15557654321' });
+  app = await startAppServer({ FORWARD_TO: '+15557654321', OUTBOUND_ALLOWLIST: '+15557654321' });
 });
 afterAll(() => app.close());
 

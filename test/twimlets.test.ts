@@ -8,7 +8,9 @@ import { only, parseTwiml, verbs, type TwimlNode } from './support/twiml';
 
 const CALL = { CallSid: 'CA0123456789abcdef0123456789abcdef', From: '+15551234567', To: '+15550006666' };
 const logs = captureLogs();
-const app = createApp(testConfig({ OUTBOUND_ALLOWLIST: '+1555*' }), { logger: logs.logger });
+const app = createApp(testConfig({ OUTBOUND_ALLOWLIST: '+1555*', TWIML_URL_ALLOWLIST: 'example.com' }), {
+  logger: logs.logger,
+});
 
 async function twiml(
   path: string,
@@ -22,6 +24,7 @@ async function twiml(
 }
 
 const refusals = () => logs.entries().filter((e) => e.msg === 'dial refused by the toll-fraud guard');
+const egressRefusals = () => logs.entries().filter((e) => e.msg === 'TwiML refused by the egress policy');
 const numbers = (dial: TwimlNode) => dial.children.filter((c) => c.name === 'Number');
 
 describe('/twiml/echo', () => {
@@ -43,19 +46,26 @@ describe('/twiml/echo', () => {
     expect(res.body.error).toMatch(reason);
   });
 
-  it('puts every dialled number through the guard: a refused one gets an apology instead', async () => {
+  it('puts every dialled number through the egress policy: a refused one gets an apology, logged without it', async () => {
     const allowed = await signedGet(app, '/twiml/echo', {
       Twiml: '<Response><Dial><Number>+15557654321</Number></Dial></Response>',
     });
     expect(parseTwiml(allowed.text).children[0]?.name).toBe('Dial');
-    const before = refusals().length;
+    const before = egressRefusals().length;
     const refused = parseTwiml(
       (await signedGet(app, '/twiml/echo', { Twiml: '<Response><Dial>+19005550000</Dial></Response>' })).text,
     );
     expect(verbs(refused)).toEqual(['Say', 'Hangup']);
-    expect(refusals().slice(before)).toEqual([
-      expect.objectContaining({ level: 40, number: '+19005550000', where: 'echo' }),
+    const logged = egressRefusals().slice(before);
+    expect(logged).toEqual([
+      expect.objectContaining({
+        level: 40,
+        route: '/twiml/echo',
+        element: '<Dial>',
+        reason: 'not in OUTBOUND_ALLOWLIST',
+      }),
     ]);
+    expect(JSON.stringify(logged)).not.toContain('9005550000');
   });
 });
 
@@ -116,7 +126,8 @@ describe('/twiml/forward', () => {
       const before = refusals().length;
       const doc = await twiml('/twiml/forward', { PhoneNumber: number });
       expect(verbs(doc)).toEqual(['Say', 'Hangup']);
-      expect(refusals().slice(before)).toEqual([expect.objectContaining({ number, where: 'forward' })]);
+      expect(refusals().slice(before)).toEqual([expect.objectContaining({ where: 'forward' })]);
+      expect(JSON.stringify(refusals().slice(before))).not.toContain(number);
     }
   });
 

@@ -2,7 +2,7 @@
 import { validateRequest } from 'twilio';
 import { listParam } from '../src/http/params';
 import { menuChoice } from '../src/menu';
-import { createAllowlist, toE164 } from '../src/services/phoneNumbers';
+import { createAllowlist, toE164 } from '../src/policy/phoneNumbers';
 import { autoReplyText, fillPlaceholders } from '../src/smsAutoReply';
 import { shellQuote, signedCurl } from '../src/cli/signedCurl';
 import { TEST_AUTH_TOKEN } from './support/config';

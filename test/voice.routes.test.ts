@@ -7,7 +7,9 @@ import { only, parseTwiml, verbs, type TwimlNode } from './support/twiml';
 const CALL = { CallSid: 'CA0123456789abcdef0123456789abcdef', From: '+15551234567', To: '+15550006666' };
 const FORWARD_TO = '+15557654321';
 
-const app = createApp(testConfig({ FORWARD_TO, SAY_VOICE: 'Polly.Joanna', SAY_LANGUAGE: 'en-US' }));
+const app = createApp(
+  testConfig({ FORWARD_TO, OUTBOUND_ALLOWLIST: FORWARD_TO, SAY_VOICE: 'Polly.Joanna', SAY_LANGUAGE: 'en-US' }),
+);
 const appWithoutForward = createApp(testConfig({ FORWARD_TO: undefined }));
 
 async function twiml(

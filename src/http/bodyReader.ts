@@ -7,10 +7,9 @@
 // npm run bench, two parsers (each with its own type detection and stream plumbing) cost about a sixth of
 // this server's throughput; one reader that looks at the type once costs a fraction of that.
 import type { Request, RequestHandler } from 'express';
+import { bodyKind, type BodyKind } from './contentType';
 import { HttpError } from './errors';
 
-const FORM = /^application\/x-www-form-urlencoded\s*(;|$)/i;
-const JSON_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
 const CHARSET = /;\s*charset\s*=\s*"?([\w-]+)"?/i;
 const UTF8 = new Set(['utf-8', 'utf8', 'us-ascii']);
 const MAX_PARAMETERS = 1000;
@@ -25,15 +24,7 @@ declare global {
   }
 }
 
-type Kind = 'form' | 'json';
-
-function kindOf(req: Request): Kind | undefined {
-  const type = req.headers['content-type'];
-  if (!type) return undefined;
-  if (FORM.test(type)) return 'form';
-  if (JSON_TYPE.test(type)) return 'json';
-  return undefined;
-}
+type Kind = Exclude<BodyKind, 'none'>;
 
 /** Problems visible in the headers alone, before any byte of the body is read. */
 function headerProblem(req: Request, limit: number): HttpError | undefined {
@@ -91,8 +82,9 @@ function parse(kind: Kind, text: string, req: Request): HttpError | undefined {
 /** Reads form and JSON bodies (other types are left unread, req.body undefined). */
 export function bodyReader(limitBytes: number): RequestHandler {
   return (req, _res, next) => {
-    const kind = kindOf(req);
-    if (!kind || req.method === 'GET' || req.method === 'HEAD') return next();
+    // The same classification the signature check uses: what is read here is exactly what it verifies.
+    const kind = bodyKind(req.method, req.headers);
+    if (kind === 'none') return next();
     const early = headerProblem(req, limitBytes);
     if (early) return next(early);
 

@@ -1,24 +1,37 @@
-// Owns reading Twilio's webhook parameters, which arrive in the query (GET) or the form body (POST).
+// Owns reading webhook parameters from where each kind may come from:
+//   - the operator's settings (twimlet and bin parameters: Twiml, PhoneNumber, FailUrl, Options[1], …) come
+//     only from the URL's query, which Twilio signs exactly as the operator configured it;
+//   - Twilio's call data (From, To, Digits, Body, DialCallStatus, …) comes from the body of a POST, or the
+//     query of a GET (where Twilio appends it after the operator's query, so the operator's value comes first).
+// So a body parameter can never replace what the operator wrote in the URL.
 import type { Request } from 'express';
 
 export type ParamValue = string | string[] | undefined;
-export type Params = Record<string, ParamValue>;
+export type Params = Readonly<Record<string, ParamValue>>;
 
 function isParams(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Query and body parameters together; body values win (Twilio puts call data in the body of a POST). */
-export function twilioParams(req: Request): Params {
-  const merged: Params = {};
-  for (const source of [req.query, req.body]) {
-    if (!isParams(source)) continue;
-    for (const [key, value] of Object.entries(source)) {
-      if (typeof value === 'string') merged[key] = value;
-      else if (Array.isArray(value) && value.every((v) => typeof v === 'string')) merged[key] = value as string[];
-    }
+/** String and string-list values only, in an object without a prototype. */
+function stringsOf(source: unknown): Params {
+  const params = Object.create(null) as Record<string, ParamValue>;
+  if (!isParams(source)) return params;
+  for (const [key, value] of Object.entries(source)) {
+    if (typeof value === 'string') params[key] = value;
+    else if (Array.isArray(value) && value.every((v) => typeof v === 'string')) params[key] = value as string[];
   }
-  return merged;
+  return params;
+}
+
+/** The operator's parameters: the URL's query only. */
+export function urlParams(req: Request): Params {
+  return stringsOf(req.query);
+}
+
+/** Twilio's call data: the body of a POST (form or JSON), the query of a GET. */
+export function callParams(req: Request): Params {
+  return stringsOf(req.method === 'POST' ? req.body : req.query);
 }
 
 /** One parameter as a single string (the first, when it was repeated), or undefined. */

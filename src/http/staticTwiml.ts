@@ -1,18 +1,27 @@
 // Owns serving TwiML that depends only on config and the public origin. With PUBLIC_BASE_URL the origin is
-// fixed, so each such document is built once (on first use) and then served from memory; without it the
-// origin comes from each request's Host, so the document is built per request.
+// fixed, so each such document is built and checked by the egress policy once, when the app is created (a
+// document that breaks the policy stops the start), and then served from memory; without it the origin comes
+// from each request's Host, so the document is built per request and the egress gate checks it as it goes out.
 import type { Request } from 'express';
+import type { EgressPolicy } from '../policy/egress';
+import { VettedTwiml } from '../policy/vetted';
 import { urlBuilder, type UrlFor } from './publicUrl';
 
-/** A document for a request: kept as bytes when it is built once, so each send skips the conversion. */
-export type TwimlFor = (req: Request) => string | Buffer;
+export type TwimlFor = (req: Request) => string | VettedTwiml;
 
-export function twimlFor(publicBaseUrl: string | undefined, build: (url: UrlFor) => string): TwimlFor {
-  if (!publicBaseUrl) return (req) => build(urlBuilder(req, undefined));
-  let built: Buffer | undefined;
-  return () =>
-    (built ??= Buffer.from(
-      build((path) => publicBaseUrl + path),
-      'utf8',
-    ));
+export interface StaticTwimlContext {
+  readonly policy: EgressPolicy;
+  readonly publicBaseUrl: string | undefined;
+}
+
+export function twimlFor(context: StaticTwimlContext, where: string, build: (url: UrlFor) => string): TwimlFor {
+  const base = context.publicBaseUrl;
+  if (!base) return (req) => build(urlBuilder(req, undefined));
+  const vetted = VettedTwiml.check(
+    context.policy,
+    build((path) => base + path),
+    base,
+    where,
+  );
+  return () => vetted;
 }

@@ -1,31 +1,15 @@
 // Owns the one error path: a 404 for unknown paths, and an error handler that answers in the caller's terms:
 // TwiML for Twilio webhooks that passed the signature check (so a caller never hears "application error"),
 // JSON for everything else. Never HTML, never a stack trace.
-import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import { param, twilioParams } from '../http/params';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { callParams, param } from '../http/params';
 import { sendTwiml } from '../http/twiml';
+import { twimlKindOf } from '../http/twimlKind';
 import { ServiceError } from '../services/errors';
 import type { SayOptions } from '../../views/say';
 import { apologyTwiml } from '../../views/voice';
 import { messagingTwiml } from '../../views/sms';
 import { TWILIO_TRUSTED } from './twilioSignature';
-
-export type TwimlKind = 'voice' | 'messaging';
-
-const TWIML_KIND = 'twimlKind';
-
-/** Marks this response: a server error is answered with TwiML of this kind (if the request was Twilio's). */
-export function markTwimlKind(res: Response, kind: TwimlKind): void {
-  res.locals[TWIML_KIND] = kind;
-}
-
-/** The same as middleware, for a whole group of routes. */
-export function answerErrorsAs(kind: TwimlKind): RequestHandler {
-  return (_req, res, next) => {
-    markTwimlKind(res, kind);
-    next();
-  };
-}
 
 export const notFound: RequestHandler = (req, res) => {
   res.status(404).json({ error: 'not found', path: req.path });
@@ -54,12 +38,12 @@ export function errorHandler(say: SayOptions): ErrorRequestHandler {
       const message = err.expose === true && typeof err.message === 'string' ? err.message : 'bad request';
       return void res.status(clientStatus).json({ error: message });
     }
-    const params = twilioParams(req);
+    const params = callParams(req);
     req.log.error(
       { err, callSid: param(params, 'CallSid'), messageSid: param(params, 'MessageSid') },
       'request failed',
     );
-    const kind = res.locals[TWIML_KIND] as TwimlKind | undefined;
+    const kind = twimlKindOf(res);
     if (kind && res.locals[TWILIO_TRUSTED] === true) {
       return sendTwiml(res, kind === 'voice' ? apologyTwiml(say) : messagingTwiml(undefined));
     }

@@ -3,6 +3,7 @@
 import type { RequestHandler, Request, Response } from 'express';
 import { timingSafeEqual } from 'node:crypto';
 import { getExpectedTwilioSignature, validateRequest, validateRequestWithBody } from 'twilio';
+import { bodyKind } from '../http/contentType';
 import { requestPublicUrl } from '../http/publicUrl';
 
 export interface SignatureCheckOptions {
@@ -15,8 +16,6 @@ export interface SignatureCheckOptions {
 /** res.locals flag: this request came from Twilio (or checking is deliberately off). */
 export const TWILIO_TRUSTED = 'twilioTrusted';
 
-const FORM = /^application\/x-www-form-urlencoded/i;
-const JSON_TYPE = /^application\/([\w.+-]+\+)?json/i;
 const BODY_SHA256 = /[?&]bodySHA256=/;
 
 function sameSignature(expected: string, given: string): boolean {
@@ -47,17 +46,19 @@ function rejectionReason(req: Request, authToken: string, publicBaseUrl: string 
   const signature = req.headers['x-twilio-signature'];
   if (typeof signature !== 'string' || signature === '') return 'missing X-Twilio-Signature header';
   const url = requestPublicUrl(req, publicBaseUrl);
-  const contentType = req.headers['content-type'] ?? '';
+  // The body reader's own classification: the parameters checked here are exactly the ones it read.
+  const kind = bodyKind(req.method, req.headers);
   try {
     if (BODY_SHA256.test(req.originalUrl)) {
-      if (req.rawBody === undefined) return 'bodySHA256 given but the body is not JSON';
+      if (kind !== 'json' || req.rawBody === undefined) return 'bodySHA256 given but the body is not JSON';
       return validateRequestWithBody(authToken, signature, url, req.rawBody)
         ? undefined
         : 'signature or body hash does not match';
     }
-    if (JSON_TYPE.test(contentType)) return 'JSON body without bodySHA256 in the URL';
-    const params =
-      req.method === 'POST' && FORM.test(contentType) && req.body ? (req.body as Record<string, unknown>) : {};
+    if (kind === 'json') return 'JSON body without bodySHA256 in the URL';
+    // Fail closed: a body read by anything else would carry parameters no signature covered.
+    if (kind === 'none' && req.body !== undefined) return 'a body the signature does not cover';
+    const params = kind === 'form' ? (req.body as Record<string, unknown>) : {};
     return formSignatureMatches(authToken, signature, url, params) ? undefined : 'signature does not match';
   } catch {
     // twilio's helpers parse the URL; a Host header that makes no URL is simply not a match.

@@ -2,7 +2,7 @@
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { createOutbound, type OutboundService } from './outbound';
-import { createAllowlist } from './phoneNumbers';
+import { createAllowlist } from '../policy/phoneNumbers';
 import { createTwilioClient } from './twilioClient';
 
 export function outboundFromConfig(config: Config, logger: Logger): OutboundService {

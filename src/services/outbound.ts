@@ -12,7 +12,7 @@ import {
   ValidationError,
   type FieldProblem,
 } from './errors';
-import { toE164, type Allowlist } from './phoneNumbers';
+import { toE164, type Allowlist } from '../policy/phoneNumbers';
 import type { TwilioClient } from './twilioClient';
 
 export interface PlaceCallInput {

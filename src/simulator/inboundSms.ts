@@ -1,6 +1,6 @@
 // Owns simulating a text to a number: POST to its messaging URL with Twilio's parameters and signature, then
 // read the answer as Twilio does (an empty body is no reply; <Message> replies; <Redirect> is followed).
-import { parseTwiml } from './twimlDocument';
+import { parseTwiml } from '../twiml/document';
 import { fetchRecorded, TWIML_CONTENT_TYPES, type Step } from './steps';
 import { newSid } from './voiceCall';
 import { methodOf, type Method } from './webhook';

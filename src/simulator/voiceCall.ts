@@ -2,7 +2,7 @@
 // run each TwiML verb (caller input, dial outcomes and recordings come from a script), follow actions and
 // redirects, post signed status, recording and transcription callbacks, and keep a transcript of every step.
 import { randomBytes } from 'node:crypto';
-import { parseTwiml, spokenText, type TwimlElement } from './twimlDocument';
+import { parseTwiml, spokenText, type TwimlElement } from '../twiml/document';
 import { fetchRecorded, TWIML_CONTENT_TYPES, type Step } from './steps';
 import { methodOf, sendWebhook, type Method, type WebhookParams } from './webhook';
 

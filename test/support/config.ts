@@ -1,6 +1,8 @@
 // Test configs: a valid production-like config (signatures on, a test token, a public base URL) with overrides.
 import { randomBytes } from 'node:crypto';
+import type { BinChecks } from '../../src/bins';
 import { loadConfig, type Config } from '../../src/config';
+import { egressPolicyFromConfig } from '../../src/policy/fromConfig';
 
 /** A fresh random token per test run, in the shape of a real auth token (32 hex characters). */
 export const TEST_AUTH_TOKEN = randomBytes(16).toString('hex');
@@ -21,4 +23,14 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Rec
 
 export function testConfig(overrides: Record<string, string | undefined> = {}): Config {
   return loadConfig(testEnv(overrides));
+}
+
+/** What loadBins checks a bin's static content with, under the test config (or one with overrides). */
+export function testBinChecks(overrides: Record<string, string | undefined> = {}): BinChecks {
+  const config = testConfig(overrides);
+  return {
+    policy: egressPolicyFromConfig(config),
+    ownOrigin: PUBLIC_BASE,
+    defaultCountry: config.outbound.defaultCountry,
+  };
 }

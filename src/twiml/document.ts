@@ -1,5 +1,6 @@
-// Owns reading a TwiML document as Twilio does: XML parsing (12100), the <Response> root (12102), and the
-// schema of verbs and what may nest in them (12200), for voice and for messaging documents.
+// Owns the TwiML document model: reading a document as Twilio does (XML parsing, 12100; the <Response> root,
+// 12102; the schema of verbs and what may nest in them, 12200, for voice and for messaging documents) into a
+// tree of elements. The server's egress policy and the simulator both read documents through this module.
 import { DOMParser, type Element, type Node as XmlNode } from '@xmldom/xmldom';
 
 export interface TwimlElement {
@@ -55,8 +56,15 @@ const SCHEMA: Record<DocumentKind, Record<string, readonly string[]>> = {
 const ELEMENT_NODE = 1;
 const TEXT_NODES = new Set([3, 4]); // text and CDATA
 
-function toElement(el: Element): TwimlElement {
-  const attrs: Record<string, string> = {};
+/** Deeper than any real document; bounds the recursion of every walk over the tree. */
+const MAX_DEPTH = 64;
+
+class TooDeep extends Error {}
+
+function toElement(el: Element, depth = 0): TwimlElement {
+  if (depth > MAX_DEPTH) throw new TooDeep();
+  // No prototype: an attribute named __proto__ is just an attribute.
+  const attrs = Object.create(null) as Record<string, string>;
   for (let i = 0; i < el.attributes.length; i++) {
     const a = el.attributes.item(i);
     if (a) attrs[a.name] = a.value;
@@ -65,7 +73,7 @@ function toElement(el: Element): TwimlElement {
   let text = '';
   for (let i = 0; i < el.childNodes.length; i++) {
     const child = el.childNodes.item(i) as XmlNode;
-    if (child.nodeType === ELEMENT_NODE) children.push(toElement(child as Element));
+    if (child.nodeType === ELEMENT_NODE) children.push(toElement(child as Element, depth + 1));
     else if (TEXT_NODES.has(child.nodeType)) text += child.nodeValue ?? '';
   }
   return { name: el.tagName, attrs, text: text.trim(), children };
@@ -85,7 +93,18 @@ function schemaProblem(el: TwimlElement, allowed: readonly string[], where: stri
   return undefined;
 }
 
-export function parseTwiml(xml: string, kind: DocumentKind): ParsedTwiml {
+export type ReadTwiml = { readonly ok: true; readonly root: TwimlElement } | ({ readonly ok: false } & TwimlError);
+
+/** The element name without a namespace prefix: what a verb or noun is, however the document spells it. */
+export function localName(name: string): string {
+  return name.slice(name.indexOf(':') + 1);
+}
+
+/**
+ * The whole document as a tree, root included, with no schema check: every element, attribute and text node
+ * as the XML parser decoded them (entities resolved, CDATA as text). 12100 when it is not well-formed XML.
+ */
+export function readTwiml(xml: string): ReadTwiml {
   let parseError: string | undefined;
   let root: Element | null = null;
   try {
@@ -100,14 +119,25 @@ export function parseTwiml(xml: string, kind: DocumentKind): ParsedTwiml {
   }
   if (parseError || !root)
     return { ok: false, code: 12100, message: `Document parse failure: ${parseError ?? 'no root element'}` };
-  if (root.tagName !== 'Response') {
-    return { ok: false, code: 12102, message: `The root element must be Response, not <${root.tagName}>` };
+  try {
+    return { ok: true, root: toElement(root) };
+  } catch (err) {
+    if (!(err instanceof TooDeep)) throw err;
+    return { ok: false, code: 12100, message: `Document parse failure: elements nested more than ${MAX_DEPTH} deep` };
   }
-  const response = toElement(root);
+}
+
+export function parseTwiml(xml: string, kind: DocumentKind): ParsedTwiml {
+  const read = readTwiml(xml);
+  if (!read.ok) return read;
+  const response = read.root;
+  if (response.name !== 'Response') {
+    return { ok: false, code: 12102, message: `The root element must be Response, not <${response.name}>` };
+  }
   const schema = SCHEMA[kind];
   const verbs: TwimlElement[] = [];
   for (const verb of response.children) {
-    const allowed = schema[verb.name];
+    const allowed = Object.hasOwn(schema, verb.name) ? schema[verb.name] : undefined;
     if (!allowed)
       return { ok: false, code: 12200, message: `Schema validation: <${verb.name}> is not a ${kind} TwiML verb` };
     const problem = schemaProblem(verb, allowed, verb.name);
