@@ -5,7 +5,7 @@
 //   GET  /api/messages/:sid  — a message's current status
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { apiEnabled, authFailureLimit, bearerAuth, perTokenLimit } from '../src/middleware/apiAuth';
+import { apiEnabled, authFailureLimit, bearerAuth, perTokenLimit, tokenCheck } from '../src/middleware/apiAuth';
 import { ValidationError } from '../src/services/errors';
 import type { OutboundService } from '../src/services/outbound';
 
@@ -52,7 +52,8 @@ export function apiRouter(options: ApiOptions): Router {
   const router = Router();
   router.use(apiEnabled(options.token));
   if (!options.token) return router;
-  router.use(authFailureLimit(), bearerAuth(options.token), perTokenLimit(options.rateLimitPerMinute));
+  const hasToken = tokenCheck(options.token);
+  router.use(authFailureLimit(hasToken), bearerAuth(hasToken), perTokenLimit(options.rateLimitPerMinute));
   const { outbound } = options;
 
   router.post('/calls', async (req, res) => {

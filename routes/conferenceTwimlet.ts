@@ -10,6 +10,7 @@ import type { WebhookRoutes } from '../src/http/routing';
 import { digitsOf, sayOptionsFrom, selfUrl } from '../src/http/twimletParams';
 import { sendTwiml } from '../src/http/twiml';
 import type { OutboundService } from '../src/services/outbound';
+import { isPreview } from '../src/http/twimlPreview';
 import { conferencePasswordTwimlet, conferenceTwimlet } from '../views/twimlets';
 
 /** Twilio's hold-music buckets, by the genre names the hosted twimlet took. */
@@ -69,7 +70,8 @@ export function conferenceTwimletRoutes(config: Config, outbound: OutboundServic
           say,
         }),
       );
-      if (param(params, 'EnableSmsNotifications')?.toLowerCase() === 'true' && !isModerator) {
+      // A preview of the route (before an outbound call is placed) has no one joining: nobody is texted.
+      if (param(params, 'EnableSmsNotifications')?.toLowerCase() === 'true' && !isModerator && !isPreview(req)) {
         // Sent after answering; each moderator number still has to pass the allow-list.
         for (const moderator of listParam(params, 'Moderators')) {
           outbound

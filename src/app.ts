@@ -17,6 +17,8 @@ import type { OutboundService } from './services/outbound';
 import { createVoicemailNotifier } from './services/voicemailNotifier';
 import { createHoldMusicSource } from './services/holdMusic';
 import { createEgressGate, egressGate } from './middleware/egressGate';
+import { createCallPathCheck } from './http/callPaths';
+import { createTwimlPreview } from './http/twimlPreview';
 import type { EgressPolicy } from './policy/egress';
 import { egressPolicyFromConfig } from './policy/fromConfig';
 import { VettedTwiml } from './policy/vetted';
@@ -41,6 +43,13 @@ export interface AppDeps {
   readonly outbound?: OutboundService;
   /** TwiML Bins; loaded (and checked) from BINS_DIR when not given. Throws BinError for a broken one. */
   readonly bins?: ReadonlyMap<string, Bin>;
+}
+
+const OUTBOUND = 'outbound';
+
+/** The outbound service the app was built with (the CLIs place calls through it, with the same checks). */
+export function outboundOf(app: Express): OutboundService {
+  return app.locals[OUTBOUND] as OutboundService;
 }
 
 /** Origin static documents are checked against when PUBLIC_BASE_URL is unset (development on this machine). */
@@ -85,7 +94,17 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   });
   // Twilio-facing routes: read the body, check the signature, and answer server errors as TwiML of the kind
   // the route speaks; one layer each.
-  const outbound = deps.outbound ?? outboundFromConfig(config, logger);
+  // A call's `path` is checked by asking this app, in process, what the route answers (see src/http/callPaths.ts).
+  const voicePaths = new Set<string>();
+  const preview = config.publicBaseUrl
+    ? createTwimlPreview(() => app, {
+        publicBaseUrl: config.publicBaseUrl,
+        authToken: config.validateSignatures ? config.twilio.authToken : undefined,
+      })
+    : undefined;
+  const checkCallPath = preview && createCallPathCheck(voicePaths, preview);
+  const outbound = deps.outbound ?? outboundFromConfig(config, logger, checkCallPath);
+  app.locals[OUTBOUND] = outbound;
   const notifier = createVoicemailNotifier({
     smtpUrl: config.notify.smtpUrl,
     fromEmail: config.notify.fromEmail,
@@ -93,13 +112,15 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
     outbound,
     logger,
   });
-  mountWebhooks(app, chain(gate, body, fromTwilio, answerErrorsAs('voice')), {
+  const voiceTables = {
     ...voiceRoutes(config, staticTwiml),
     ...twimlRoutes(config),
     ...voicemailTwimletRoutes(config, notifier),
     ...holdMusicTwimletRoutes(config, createHoldMusicSource(config.holdMusicEndpoint)),
     ...conferenceTwimletRoutes(config, outbound),
-  });
+  };
+  for (const routePath of Object.keys(voiceTables)) voicePaths.add(routePath);
+  mountWebhooks(app, chain(gate, body, fromTwilio, answerErrorsAs('voice')), voiceTables);
   mountWebhooks(app, chain(gate, body, fromTwilio, answerErrorsAs('messaging')), smsRoutes(config));
   mountWebhooks(app, chain(body, fromTwilio), callbacksRoutes());
   const bins =

@@ -4,7 +4,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createLogger } from '../logger';
 import { configOrExit } from '../processConfig';
 import { ServiceError, ValidationError } from '../services/errors';
-import { outboundFromConfig } from '../services/fromConfig';
+import { createApp, outboundOf } from '../app';
 import type { OutboundService } from '../services/outbound';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -33,8 +33,9 @@ export async function runOutboundCommand(command: OutboundCommand): Promise<void
   if (values.help) return void process.stdout.write(`${command.usage}\n`);
 
   const config = configOrExit();
+  // Built as the server builds it, so a call's path is checked against the same routes and egress policy.
   // The service's own log lines stay out of the terminal: the one error line below says what matters.
-  const outbound = outboundFromConfig(config, createLogger('silent'));
+  const outbound = outboundOf(createApp(config, { logger: createLogger('silent') }));
   try {
     process.stdout.write(`${await command.run(outbound, values)}\n`);
   } catch (err) {

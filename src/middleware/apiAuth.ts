@@ -18,27 +18,39 @@ export function apiEnabled(token: string | undefined): RequestHandler {
   };
 }
 
-/** At most 20 failed authentications per client address in 15 minutes: guessing the token stays slow. */
-export function authFailureLimit(): RequestHandler {
+/** True when the request presents `token` (compared in constant time, whatever is presented). */
+export type TokenCheck = (req: Request) => boolean;
+
+export function tokenCheck(token: string): TokenCheck {
+  const expected = digest(token);
+  return (req) => {
+    const presented = presentedToken(req);
+    return presented !== undefined && timingSafeEqual(digest(presented), expected);
+  };
+}
+
+/**
+ * At most 20 failed authentications per client address in 15 minutes. A request with the right token is never
+ * counted nor held back, so a client that knows the token is never locked out by someone else's failures (the
+ * token has at least 32 characters: guessing it is hopeless anyway; the limit only sheds load).
+ */
+export function authFailureLimit(hasToken: TokenCheck): RequestHandler {
   return rateLimit({
     windowMs: 15 * 60_000,
     limit: 20,
-    skipSuccessfulRequests: true,
-    requestWasSuccessful: (_req, res) => res.statusCode !== 401,
+    skip: hasToken,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
-    // Behind a proxy without TRUST_PROXY every client shares the proxy's address; that is the safe side.
+    // Behind a proxy without TRUST_PROXY every client shares the proxy's address: still only failures count.
     validate: { xForwardedForHeader: false },
     handler: (_req, res) => void res.status(429).json({ error: 'Too many failed authentications; try again later.' }),
   });
 }
 
-/** Requires `Authorization: Bearer <token>`; the comparison takes the same time whatever is presented. */
-export function bearerAuth(token: string): RequestHandler {
-  const expected = digest(token);
+/** Requires `Authorization: Bearer <token>`. */
+export function bearerAuth(hasToken: TokenCheck): RequestHandler {
   return (req, res, next) => {
-    const presented = presentedToken(req);
-    if (presented === undefined || !timingSafeEqual(digest(presented), expected)) {
+    if (!hasToken(req)) {
       res.set('WWW-Authenticate', 'Bearer realm="twiml-server"');
       return void res.status(401).json({ error: 'Missing or invalid bearer token.' });
     }

@@ -1,11 +1,11 @@
 // Owns composing the services from the validated config: the Twilio client is built here, once per process.
 import type { Config } from '../config';
 import type { Logger } from '../logger';
-import { createOutbound, type OutboundService } from './outbound';
+import { createOutbound, type CallPathCheck, type OutboundService } from './outbound';
 import { createAllowlist } from '../policy/phoneNumbers';
 import { createTwilioClient } from './twilioClient';
 
-export function outboundFromConfig(config: Config, logger: Logger): OutboundService {
+export function outboundFromConfig(config: Config, logger: Logger, checkCallPath?: CallPathCheck): OutboundService {
   const client = config.twilio.accountSid
     ? createTwilioClient({
         accountSid: config.twilio.accountSid,
@@ -21,6 +21,7 @@ export function outboundFromConfig(config: Config, logger: Logger): OutboundServ
     from: config.twilio.phoneNumber,
     publicBaseUrl: config.publicBaseUrl,
     allowlist: createAllowlist(config.outbound.allowlist),
+    checkCallPath,
     defaultCountry: config.outbound.defaultCountry,
     timeoutMs: config.twilioApi.timeoutMs,
     logger,

@@ -62,6 +62,17 @@ export interface OutboundService {
   getMessage(sid: string): Promise<MessageStatus>;
 }
 
+/** What a path's route answers for an outbound call: fine, or why the call must not be placed. */
+export type CallPathVerdict =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly problem: 'unknown-route' | 'bad-route' | 'refused'; readonly reason: string };
+
+/** Checks a `path` before a call runs it (in the app: the route's own answer, through the egress policy). */
+export type CallPathCheck = (
+  path: string,
+  call: { readonly from: string; readonly to: string },
+) => Promise<CallPathVerdict>;
+
 export interface OutboundDeps {
   /** undefined when no credentials are configured: every operation answers 503. */
   readonly client: TwilioClient | undefined;
@@ -69,6 +80,8 @@ export interface OutboundDeps {
   readonly from: string | undefined;
   readonly publicBaseUrl: string | undefined;
   readonly allowlist: Allowlist;
+  /** Every `path` a call would run is checked by it first; without one, calls with a path are refused. */
+  readonly checkCallPath?: CallPathCheck;
   readonly defaultCountry?: 'US';
   /** For error messages only: the client enforces it. */
   readonly timeoutMs?: number;
@@ -147,6 +160,18 @@ export function createOutbound(deps: OutboundDeps): OutboundService {
     );
   }
 
+  /** The route a call would run must be ours, answer voice TwiML, and pass the egress policy. */
+  async function assertPathAllowed(path: string, call: { from: string; to: string }): Promise<void> {
+    if (!deps.checkCallPath) throw new OutboundUnavailableError('Calls with a path are not available here');
+    const verdict = await deps.checkCallPath(path, call);
+    if (verdict.ok) return;
+    logger.warn({ problem: verdict.problem, reason: verdict.reason }, 'outbound call path refused');
+    if (verdict.problem === 'refused') {
+      throw new DestinationNotAllowedError(`path: the route's TwiML breaks the egress policy: ${verdict.reason}`);
+    }
+    throw new ValidationError([{ field: 'path', message: verdict.reason }]);
+  }
+
   function ready(needsPublicUrl: boolean): { client: TwilioClient; baseUrl: string } {
     if (!deps.client) {
       throw new OutboundUnavailableError(
@@ -196,6 +221,8 @@ export function createOutbound(deps: OutboundDeps): OutboundService {
       assertAllowed(to as string, 'call');
       const { client, baseUrl } = ready(true);
       if (!from) throw new OutboundUnavailableError('No caller ID: set TWILIO_PHONE_NUMBER or pass from');
+
+      if (hasPath) await assertPathAllowed(input.path as string, { from, to: to as string });
 
       const url = hasMessage
         ? `${baseUrl}/twiml/message?${new URLSearchParams({ 'Message[0]': (input.message as string).trim() })}`
