@@ -130,7 +130,8 @@ export function createEgressPolicy(rules: EgressRules): EgressPolicy {
     const port = url.port || (DEFAULT_PORTS[scheme] as string);
     const ownPort = own.port || (DEFAULT_PORTS[own.protocol] as string);
     if (scheme === own.protocol && url.hostname === own.hostname && port === ownPort) return undefined;
-    if (rules.urlHosts.allows(url.hostname.replace(/\.$/, ''), port)) return undefined;
+    // Another host only over TLS: plain http would let anyone on the path rewrite the TwiML it answers.
+    if (scheme === 'https:' && rules.urlHosts.allows(url.hostname.replace(/\.$/, ''), url.port)) return undefined;
     return refuse(element, `URL host ${url.hostname} is neither this server nor in TWIML_URL_ALLOWLIST`);
   }
 

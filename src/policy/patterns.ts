@@ -28,7 +28,10 @@ export const HOST_NAME =
 /** Matches host names (and, for entries that name one, ports) against "host", "*.domain" and "host:port". */
 export interface HostList {
   readonly configured: boolean;
-  /** `hostname` lower case without a trailing dot; `port` as a URL gives it ('' for the scheme's default). */
+  /**
+   * `hostname` lower case without a trailing dot; `port` as a URL gives it ('' for the scheme's default). An
+   * entry without a port allows only the default port.
+   */
   allows(hostname: string, port?: string): boolean;
 }
 
@@ -42,13 +45,12 @@ export function createHostList(entries: readonly string[] | undefined): HostList
   });
   return {
     configured: rules.length > 0,
-    allows(hostname, port) {
+    allows(hostname, port = '') {
       return rules.some(
         (rule) =>
           (rule.wildcard
             ? hostname.endsWith(rule.name) && hostname.length > rule.name.length
-            : hostname === rule.name) &&
-          (rule.port === undefined || rule.port === (port ?? '')),
+            : hostname === rule.name) && (rule.port ?? '') === port,
       );
     },
   };
