@@ -1,6 +1,8 @@
 // npm run bench: loads four servers in one run, on loopback, with the same signed POST /voice:
 //   (a) bare node:http, (b) bare Express 5, (c) Twilio's quickstart shape, (d) this app as built for production,
 // and prints req/s, p50/p99 latency and errors, each as a ratio to (b) and (c); then cold start and RSS.
+// (e) is this app again on a route whose TwiML is built per request and so passes the egress policy per
+// response (/twiml/forward); with an in-process timing of the policy check itself, it shows what the check costs.
 // Settings: BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (3), BENCH_CONNECTIONS (50). Writes bench/results.json.
 'use strict';
 const { writeFileSync } = require('node:fs');
@@ -18,6 +20,13 @@ const ALL_TARGETS = [
   { id: 'b', name: 'bare Express 5', args: ['bench/targets/bare-express.js'] },
   { id: 'c', name: 'Twilio quickstart shape', args: ['bench/targets/twilio-quickstart.js'] },
   { id: 'd', name: 'twiml-server (production)', args: ['dist/src/server.js'], ours: true },
+  {
+    id: 'e',
+    name: 'twiml-server, dynamic TwiML (egress check per response)',
+    args: ['dist/src/server.js'],
+    ours: true,
+    path: '/twiml/forward?PhoneNumber=%2B15557654321&CallerId=%2B15550006666',
+  },
 ];
 // BENCH_TARGETS=b,d measures a subset (for quick comparisons while working); ratios need b and c.
 const TARGETS = process.env.BENCH_TARGETS
@@ -31,6 +40,7 @@ function envFor(port, origin) {
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
     TWILIO_AUTH_TOKEN: AUTH_TOKEN,
     PUBLIC_BASE_URL: origin,
+    OUTBOUND_ALLOWLIST: '+1555*',
   };
 }
 
@@ -46,7 +56,7 @@ function load(origin, request, duration) {
 async function measure(target) {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
-  const request = signedForm(origin, '/voice', CALL_PARAMS);
+  const request = signedForm(origin, target.path ?? '/voice', CALL_PARAMS);
   const child = startProcess(target.args, envFor(port, origin));
   try {
     await waitFor(async () => {
@@ -88,6 +98,31 @@ async function coldStart() {
 
 const ratio = (x, y) => (y ? Math.round((x / y) * 100) / 100 : null);
 
+/** The egress check alone, in process on the production build: microseconds per document, median of 5 runs. */
+function egressCheckCost() {
+  const { loadConfig } = require('../dist/src/config');
+  const { egressPolicyFromConfig } = require('../dist/src/policy/fromConfig');
+  const { dialTwimlet } = require('../dist/views/twimlets');
+  const origin = 'https://voice.example.com';
+  const policy = egressPolicyFromConfig(loadConfig({ OUTBOUND_ALLOWLIST: '+1555*', PUBLIC_BASE_URL: origin }));
+  const doc = dialTwimlet({
+    targets: [{ number: '+15557654321' }],
+    timeout: 20,
+    callerId: '+15550006666',
+    actionUrl: `${origin}/twiml/forward?Dial=true`,
+    say: {},
+  });
+  const perDoc = [];
+  for (let run = 0; run < 5; run++) {
+    const n = 20_000;
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) if (policy.check(doc, origin)) throw new Error('the bench document was refused');
+    perDoc.push(Number(process.hrtime.bigint() - started) / 1e3 / n);
+  }
+  perDoc.sort((x, y) => x - y);
+  return { microsecondsPerCheck: Math.round(perDoc[2] * 10) / 10, bytes: doc.length };
+}
+
 async function main() {
   console.log(`bench: ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${SECONDS} s per target, signed POST /voice\n`);
   const rows = [];
@@ -106,6 +141,7 @@ async function main() {
     return;
   }
   const cold = await coldStart();
+  const egress = egressCheckCost();
 
   console.log('');
   console.table(
@@ -124,7 +160,17 @@ async function main() {
     ['0 errors', ours.errors === 0, String(ours.errors)],
     ['cold start < 1 s', cold.medianMs < 1000, `${cold.medianMs} ms (median of ${cold.allMs.join(', ')})`],
   ];
-  console.log(`cold start (spawn → first 200 on /healthz): ${cold.medianMs} ms median\n`);
+  console.log(`cold start (spawn → first 200 on /healthz): ${cold.medianMs} ms median`);
+  const dynamic = rows.find((r) => r.id === 'e');
+  if (dynamic) {
+    const perRequestUs = 1e6 / dynamic.reqPerSec;
+    console.log(
+      `egress check: ${egress.microsecondsPerCheck} µs per ${egress.bytes}-byte document in process; ` +
+        `(e) serves one request per ${Math.round(perRequestUs)} µs of wall time on ${os.cpus().length} cores ` +
+        `(${ratio(dynamic.reqPerSec, ours.reqPerSec)}× the static /voice)`,
+    );
+  }
+  console.log('');
   for (const [name, ok, value] of checks) console.log(`  ${ok ? '✓' : '✗'} ${name}: ${value}`);
 
   const results = {
@@ -133,6 +179,7 @@ async function main() {
     settings: { seconds: SECONDS, warmupSeconds: WARMUP, connections: CONNECTIONS },
     targets: rows,
     coldStart: cold,
+    egressCheck: egress,
     checks: checks.map(([name, ok, value]) => ({ name, ok, value })),
   };
   writeFileSync(path.join(__dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);

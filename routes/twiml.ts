@@ -45,7 +45,7 @@ export function twimlRoutes(config: Config): WebhookRoutes {
   /** The numbers that may be dialled, each with its whisper URL; refused ones are dropped (and logged). */
   const allowedTargets = (req: Request, numbers: string[], where: string, whisperUrl?: string): DialTarget[] =>
     numbers.flatMap((raw) => {
-      const number = guard.allowed(raw, req.log, where);
+      const number = guard.allowed(raw, req, where);
       return number ? [{ number, url: whisperUrl }] : [];
     });
 

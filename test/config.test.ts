@@ -61,6 +61,12 @@ describe('when a variable is invalid', () => {
     ['OUTBOUND_ALLOWLIST', '+1555*, 555-1234', /not valid: 555-1234$/],
     ['OUTBOUND_ALLOWLIST', '+12', /not valid: \+12$/],
     ['DEFAULT_COUNTRY', 'GB', /^DEFAULT_COUNTRY must be US or empty/],
+    ['SIP_ALLOWLIST', 'pbx.example.com, bad host', /^SIP_ALLOWLIST must list host names.*not valid: bad host$/],
+    ['SIP_ALLOWLIST', 'sip:pbx.example.com', /not valid: sip:pbx\.example\.com$/],
+    ['TWIML_URL_ALLOWLIST', 'https://x.example.com', /^TWIML_URL_ALLOWLIST must list host names.*not valid: https/],
+    ['TWIML_URL_ALLOWLIST', 'x.example.com:99999', /not valid: x\.example\.com:99999$/],
+    ['CLIENT_ALLOWLIST', 'a*b', /^CLIENT_ALLOWLIST must list names, prefixes.*not valid: a\*b$/],
+    ['CONFERENCE_ALLOWLIST', 'with space', /^CONFERENCE_ALLOWLIST must list names/],
     ['API_TOKEN', 'short', /^API_TOKEN must be at least 32 printable characters/],
     ['API_RATE_LIMIT', '0', /^API_RATE_LIMIT must be a whole number/],
     [
@@ -163,4 +169,37 @@ describe('when outbound settings are given', () => {
     expect(config.outbound.allowlist).toBeUndefined();
     expect(config.api.token).toBeUndefined();
   });
+});
+
+describe('when the egress allow-lists are given', () => {
+  it('then they are trimmed and normalised into config.egress; unset ones are undefined (nothing allowed)', () => {
+    const config = loadConfig({
+      SIP_ALLOWLIST: ' PBX.example.com. , *.sip.example.net ',
+      TWIML_URL_ALLOWLIST: 'Twiml.Example.org,media.example.org:8443',
+      CLIENT_ALLOWLIST: 'agent-*,boss',
+      CONFERENCE_ALLOWLIST: '*',
+    });
+    expect(config.egress).toEqual({
+      sipDomains: ['pbx.example.com', '*.sip.example.net'],
+      urlHosts: ['twiml.example.org', 'media.example.org:8443'],
+      clients: ['agent-*', 'boss'],
+      conferences: ['*'],
+      queues: undefined,
+      sims: undefined,
+      applications: undefined,
+    });
+  });
+
+  it.each(['FORWARD_TO', 'VOICEMAIL_NOTIFY_SMS'])(
+    'then %s outside OUTBOUND_ALLOWLIST stops the start, naming the variable',
+    (variable) => {
+      expect(problemsOf({ [variable]: '+447700900123', OUTBOUND_ALLOWLIST: '+1555*' })).toEqual([
+        `${variable} is +447700900123, which is not allowed (not in OUTBOUND_ALLOWLIST): add it to OUTBOUND_ALLOWLIST or unset ${variable}`,
+      ]);
+      expect(problemsOf({ [variable]: '+15551234567' })).toEqual([
+        `${variable} is +15551234567, which is not allowed (no OUTBOUND_ALLOWLIST): add it to OUTBOUND_ALLOWLIST or unset ${variable}`,
+      ]);
+      expect(() => loadConfig({ [variable]: '+15551234567', OUTBOUND_ALLOWLIST: '+1555*' })).not.toThrow();
+    },
+  );
 });
