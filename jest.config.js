@@ -3,7 +3,8 @@
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
+  // src, routes and views too, so Stryker (npm run test:mutation) finds the tests related to a mutated file.
+  roots: ['<rootDir>/test', '<rootDir>/src', '<rootDir>/routes', '<rootDir>/views'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
   testTimeout: 20000,
