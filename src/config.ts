@@ -72,27 +72,6 @@ const trustProxy = z
     return s;
   });
 
-/** Comma-separated E.164 numbers and prefixes ending in * (+1*, +4420*); a bare * is refused on purpose. */
-const allowlist = z
-  .string()
-  .optional()
-  .transform((v, ctx): string[] | undefined => {
-    if (v === undefined || v.trim() === '') return undefined;
-    const entries = v
-      .split(',')
-      .map((e) => e.trim())
-      .filter(Boolean);
-    const bad = entries.filter((e) => !/^\+\d{1,15}\*?$/.test(e) || (!e.endsWith('*') && !E164.test(e)));
-    if (bad.length > 0) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `must list E.164 numbers or prefixes like +1* or +4420*, separated by commas; not valid: ${bad.join(', ')}`,
-      });
-      return z.NEVER;
-    }
-    return entries;
-  });
-
 /** Comma-separated entries, each checked by `valid`; empty or unset → undefined (nothing allowed). */
 const listOf = (valid: (entry: string) => boolean, shape: string, normalise: (e: string) => string = (e) => e) =>
   z
@@ -114,6 +93,12 @@ const listOf = (valid: (entry: string) => boolean, shape: string, normalise: (e:
       }
       return entries;
     });
+
+/** Comma-separated E.164 numbers and prefixes ending in * (+1*, +4420*); a bare * is refused on purpose. */
+const allowlist = listOf(
+  (e) => /^\+\d{1,15}\*?$/.test(e) && (e.endsWith('*') || E164.test(e)),
+  'E.164 numbers or prefixes like +1* or +4420*',
+);
 
 /** SIP domains: pbx.example.com, or *.example.com for its subdomains. */
 const sipDomains = listOf(

@@ -166,6 +166,97 @@ describe('when any input at all arrives (fuzzed bodies, types, paths, methods)',
   });
 });
 
+describe('when a Twilio route gets any body under any content type (fuzzed)', () => {
+  // How each Content-Type must be read, stated literally (not with the reader's own patterns).
+  const TYPES: Array<[string | undefined, 'form' | 'json' | 'none' | 'bad-charset']> = [
+    ['application/x-www-form-urlencoded', 'form'],
+    ['application/x-www-form-urlencoded; charset=utf-8', 'form'],
+    ['Application/X-WWW-Form-URLEncoded;charset=US-ASCII', 'form'],
+    ['application/x-www-form-urlencoded \t; charset="UTF-8"', 'form'],
+    ['application/x-www-form-urlencoded; charset=latin1', 'bad-charset'],
+    ['application/x-www-form-urlencoded; charset=utf8', 'form'],
+    ['application/x-www-form-urlencoded;charset = "utf-16"', 'bad-charset'],
+    ['application/x-www-form-urlencodedX', 'none'],
+    ['application/x-www-form-urlencoded-extra', 'none'],
+    ['xapplication/x-www-form-urlencoded', 'none'],
+    ['application/json', 'json'],
+    ['application/vnd.twilio.event+json; charset=utf-8', 'json'],
+    ['application/json; charset=utf-16', 'bad-charset'],
+    ['application/jsonp', 'none'],
+    ['application/json5', 'none'],
+    ['text/plain', 'none'],
+    ['multipart/form-data; boundary=x', 'none'],
+    [undefined, 'none'],
+  ];
+  const utf8 = (b: Uint8Array) => Buffer.from(b).toString('utf8');
+  const pairs = (b: Uint8Array) => [...new URLSearchParams(utf8(b))].length;
+  const jsonProblem = (b: Uint8Array) => {
+    const text = utf8(b);
+    if (text.trim() === '') return false;
+    try {
+      const value: unknown = JSON.parse(text);
+      return typeof value !== 'object' || value === null;
+    } catch {
+      return true;
+    }
+  };
+  /** The one status the rules allow for this request to a Twilio route of the signed app. */
+  function expected(
+    method: string,
+    kind: (typeof TYPES)[number][1],
+    encoding: string | undefined,
+    body: Uint8Array,
+  ): number {
+    if (method !== 'GET' && method !== 'POST') return 404;
+    if (method === 'GET' || kind === 'none') return 403;
+    if (kind === 'bad-charset') return 415;
+    if (encoding !== undefined && encoding.toLowerCase() !== 'identity') return 415;
+    if (body.length > BODY_LIMIT) return 413;
+    if (kind === 'form') return pairs(body) > 1000 ? 413 : 403;
+    return jsonProblem(body) ? 400 : 403;
+  }
+
+  it('then the answer is exactly the one the rules give, and never TwiML', async () => {
+    const body = fc.oneof(
+      fc.uint8Array({ maxLength: 200 }),
+      paramsArb.map((p) => Buffer.from(form(p))),
+      fc.constantFrom(
+        Buffer.from(''),
+        Buffer.from('{"CallSid":"CA1"}'),
+        Buffer.from('[1,2]'),
+        Buffer.from('"text"'),
+        Buffer.from('null'),
+        Buffer.from('  '),
+        Buffer.from('{"to":'),
+        Buffer.from('p=1&'.repeat(1000)),
+        Buffer.from('p=1&'.repeat(1001)),
+        Buffer.alloc(BODY_LIMIT, 0x41),
+        Buffer.alloc(BODY_LIMIT + 1, 0x41),
+      ),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...TWILIO_ROUTES),
+        fc.constantFrom('GET', 'POST', 'POST', 'PUT', 'DELETE'),
+        fc.constantFrom(...TYPES),
+        fc.option(fc.constantFrom('gzip', 'identity', 'IDENTITY', 'br'), { nil: undefined }),
+        body,
+        fc.option(headerText, { nil: undefined }),
+        async (route, method, [type, kind], encoding, payload, signature) => {
+          const headers: Record<string, string> = {};
+          if (type !== undefined) headers['content-type'] = type;
+          if (encoding !== undefined) headers['content-encoding'] = encoding;
+          if (signature !== undefined) headers['x-twilio-signature'] = signature;
+          const res = await send(signed.url, method, route, headers, method === 'GET' ? undefined : payload);
+          expect(res.status).toBe(expected(method, kind, encoding, payload));
+          expect(isTwiml(res)).toBe(false);
+        },
+      ),
+      { seed: SEED + 3, numRuns: RUNS },
+    );
+  });
+});
+
 describe('when TwiML is answered (fuzzed text)', () => {
   it('then it parses as XML and says exactly the text given, in order, for the twimlet and the SMS reply', async () => {
     const items = fc.array(anyText, { maxLength: 12 });

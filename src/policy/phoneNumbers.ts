@@ -1,6 +1,7 @@
 // Owns phone numbers from users: normalising to E.164 (and, with DEFAULT_COUNTRY=US, common US forms),
 // and the toll-fraud allow-list every outbound destination must pass.
 import { E164 } from '../formats';
+import { createNameList } from './patterns';
 
 /** Formatting people paste around numbers: spaces, dashes, dots, parentheses. */
 const FORMATTING = /[\s\-.()]/g;
@@ -30,14 +31,7 @@ export interface Allowlist {
 
 /** Entries are exact E.164 numbers or prefixes ending in * (validated by the config module). */
 export function createAllowlist(entries: readonly string[] | undefined): Allowlist {
-  const exact = new Set<string>();
-  const prefixes: string[] = [];
-  for (const entry of entries ?? []) {
-    if (entry.endsWith('*')) prefixes.push(entry.slice(0, -1));
-    else exact.add(entry);
-  }
-  const configured = (entries?.length ?? 0) > 0;
-  const allows = (e164: string) => exact.has(e164) || prefixes.some((p) => e164.startsWith(p));
+  const { configured, allows } = createNameList(entries);
   return {
     configured,
     allows,
