@@ -27,8 +27,19 @@ function readmeLines(heading: string, prefix: string): string[] {
 const readmeCurlLines = () => readmeLines('### Try every route with curl', 'curl ');
 
 describe('when a reader follows the README', () => {
-  // The quick-start server: development, no credentials.
-  const app = createApp(loadConfig({ NODE_ENV: 'development', LOG_LEVEL: 'silent' }));
+  // The quick-start server: development, no credentials, with the two allow-lists the README starts it with.
+  const startedAs = /started as\s+`([^`]+) npm start`/.exec(readme)?.[1] ?? '';
+  const allowLists = Object.fromEntries(
+    shellWords(startedAs).map((w) => {
+      const [name, value] = w.split('=', 2) as [string, string];
+      return [name, value.replace(/^'(.*)'$/, '$1')];
+    }),
+  );
+  const app = createApp(loadConfig({ NODE_ENV: 'development', LOG_LEVEL: 'silent', ...allowLists }));
+
+  it('then the allow-lists it is started with are the ones the README names', () => {
+    expect(allowLists).toEqual({ OUTBOUND_ALLOWLIST: '+1555*', CONFERENCE_ALLOWLIST: 'standup' });
+  });
   const lines = readmeCurlLines();
 
   it('then there is a curl line for every route', () => {
@@ -47,6 +58,8 @@ describe('when a reader follows the README', () => {
     expect(res.status).toBeGreaterThanOrEqual(200);
     expect(res.status).toBeLessThan(300);
     if (res.headers['content-type']?.startsWith('text/xml')) parseTwiml(res.text);
+    // Answered as written, not with the egress policy's apology.
+    expect(res.text).not.toContain('cannot be connected');
   });
 
   it('then every route in the route table exists in the README', () => {

@@ -51,6 +51,11 @@ describe('when a document reaches only what the operator allowed', () => {
     '<Connect><Stream url="wss://voice.example.com/media"/></Connect>',
     '<Start><Stream url="wss://twiml.example.org/media" statusCallback="https://elsewhere.example/s"/></Start>',
     '<Enqueue waitUrl="/twiml/holdmusic" action="/voice">anyone</Enqueue>',
+    '<Gather hints="say https://x.example.com now" action="/voice/menu?a[0]=1&amp;b=~x!"/>',
+    '<Redirect>https://twiml.example.org./x</Redirect>',
+    '<Dial><Application>AP0123<Parameter name="a" value="b"/></Application></Dial>',
+    '<Refer>sip:desk@pbx.example.com</Refer>',
+    '<Dial><Number statusCallback="https://anywhere.example.net/s" StatusCallback="//x.example/y">+15551234567</Number></Dial>',
   ])('then %s passes', (body) => {
     expect(verdict(body)).toBeUndefined();
   });
@@ -121,9 +126,38 @@ describe('when a document reaches anything else (the attacks of issue 10 and the
     ['<Say voice="https://evil.example.com/v">hi</Say>', '<Say voice>', /evil/],
     ['<Pay action=" https://evil.example.com/p"/>', '<Pay action>', /evil/],
     ['<Redirect>https://evil.example.com/a b</Redirect>', '<Redirect>', /spaces/],
+    ['<Redirect>http://</Redirect>', '<Redirect>', /^not a URL$/],
+    ['<Say voice=" https://evil.example.com/v">hi</Say>', '<Say voice>', /evil/],
+    ['<Say voice="HTTPS://EVIL.EXAMPLE.COM/v">hi</Say>', '<Say voice>', /evil/],
+    ['<Say voice="svn+ssh.x-y://evil.example.com">hi</Say>', '<Say voice>', /scheme svn\+ssh\.x-y:/],
+    ['<Say voice="//evil.example.com/v">hi</Say>', '<Say voice>', /evil/],
+    ['<Gather action="/\\evil.example.com/x"/>', '<Gather action>', /back-slashes/],
+    ['<Dial><Number url="/\\evil.example.com/x">+15551234567</Number></Dial>', '<Number url>', /back-slashes/],
+    ['<Enqueue waitUrl="/\\evil.example.com/x">q</Enqueue>', '<Enqueue waitUrl>', /back-slashes/],
+    ['<Dial referUrl="/\\evil.example.com/x">+15551234567</Dial>', '<Dial referUrl>', /back-slashes/],
+    ['<Refer>sip:x@evil.example.com</Refer>', '<Refer>', /evil\.example\.com/],
+    ['<Dial><Sip>sip:a@pbx.example.com<x/></Sip></Dial>', '<Sip>', /an element inside a destination/],
+    ['<Dial><Conference>standup<x/></Conference></Dial>', '<Conference>', /an element inside/],
+    ['<Dial><Queue>support<x/></Queue></Dial>', '<Queue>', /an element inside/],
+    ['<Dial><Sim>HS0123<x/></Sim></Dial>', '<Sim>', /an element inside/],
+    [
+      '<Dial><Application><Number>+15551234567</Number></Application></Dial>',
+      '<Number>',
+      /not expected inside <Application>/,
+    ],
+    ['<Dial><Sip>sip:a@.sip.example.net</Sip></Dial>', '<Sip>', /not a SIP URI/],
   ])('then %s is refused at %s', (body, element, reason) => {
     const refusal = verdict(body);
     expect(refusal).toEqual({ element, reason: expect.stringMatching(reason) });
+  });
+
+  it('then namespace declarations are not addresses, even when they look like URLs', () => {
+    expect(
+      policy.check(
+        '<Response xmlns="https://evil.example.com/ns" xmlns:t="https://evil.example.com/t"><t:Say>hi</t:Say></Response>',
+        OWN,
+      ),
+    ).toBeUndefined();
   });
 
   it('then a document that is not XML, or nests without end, is refused as unreadable', () => {
@@ -174,6 +208,7 @@ describe('when a template is checked for its static content', () => {
       '<Dial><Client></Client></Dial>',
       '<Dial><Conference></Conference></Dial>',
       '<Message to="">x</Message>',
+      '<Message to="  ">x</Message>',
     ])
       expect(policy.checkElement(root(`<Response>${slot}</Response>`), OWN, { emptyIsSlot: true })).toBeUndefined();
     expect(
@@ -191,6 +226,11 @@ describe('sipHost and the host and name lists', () => {
     ['sip:example.com', 'example.com'],
     [' sip:a@b.example. ', 'b.example'],
     ['sip:a@[::1]', undefined],
+    ['sip:a@host.example:1x', undefined],
+    ['sip:a@host.example:123456', undefined],
+    ['sip:a@host.example:5060x', undefined],
+    ['sip:a@host.example>', 'host.example'],
+    ['sip:a@Host_1.example', undefined],
     ['sip:a b@example.com', undefined],
     ['sip:', undefined],
     ['tel:+15551234567', undefined],
@@ -203,6 +243,7 @@ describe('sipHost and the host and name lists', () => {
     expect(hosts.allows('a.example.net')).toBe(true);
     expect(hosts.allows('example.net')).toBe(false);
     expect(hosts.allows('badexample.net')).toBe(false);
+    expect(hosts.allows('.example.net')).toBe(false);
     expect(hosts.allows('exact.example.org')).toBe(true);
     expect(hosts.allows('exact.example.org', '8080')).toBe(false);
     expect(hosts.allows('sub.exact.example.org')).toBe(false);

@@ -12,7 +12,7 @@
 // prefix nor an odd spelling slips a destination past it; anything it cannot read is refused.
 import { localName, readTwiml, type TwimlElement } from '../twiml/document';
 import { toE164, type Allowlist } from './phoneNumbers';
-import { type HostList, type NameList } from './patterns';
+import { HOST_NAME, type HostList, type NameList } from './patterns';
 
 export interface EgressRules {
   /** OUTBOUND_ALLOWLIST: phone numbers dialled or texted. */
@@ -55,19 +55,19 @@ export interface EgressPolicy {
 /** Attributes that hand the call (or message) to other TwiML or a media stream, even when relative. */
 const HAND_OFF_ATTRIBUTES = new Set(['action', 'url', 'waiturl', 'referurl']);
 /** Attributes that only receive data: status, recording, transcription and AMD callbacks. */
-const CALLBACK_ATTRIBUTE = /callback/i;
+const CALLBACK_ATTRIBUTE = /callback/; // tested on the lower-case local name
 /** An attribute value that is an absolute (or scheme-relative) URL, whatever the attribute is called. */
 const LOOKS_LIKE_URL = /^\s*([a-z][a-z0-9+.-]*:\/\/|\/\/)/i;
 /** Only plain printable ASCII in a hand-off URL: no spaces, back-slashes or look-alike characters. */
 const PLAIN_URL = /^[\x21-\x5b\x5d-\x7e]*$/;
 
+/** Web schemes by the origin they share: a media stream (ws, wss) lives beside its page (http, https). */
 const WEB_SCHEMES: Readonly<Record<string, string>> = {
   'http:': 'http:',
   'https:': 'https:',
   'ws:': 'http:',
   'wss:': 'https:',
 };
-const DEFAULT_PORTS: Readonly<Record<string, string>> = { 'http:': '80', 'https:': '443' };
 
 const refuse = (element: string, reason: string): Refusal => ({ element: `<${element}>`, reason });
 
@@ -86,7 +86,7 @@ export function sipHost(uri: string): string | undefined {
     .replace(/:\d{1,5}$/, '')
     .toLowerCase()
     .replace(/\.$/, '');
-  return /^[a-z0-9.-]+$/.test(host) && host !== '' ? host : undefined;
+  return HOST_NAME.test(host) ? host : undefined;
 }
 
 export function createEgressPolicy(rules: EgressRules): EgressPolicy {
@@ -102,7 +102,7 @@ export function createEgressPolicy(rules: EgressRules): EgressPolicy {
   }
 
   function sipRefusal(element: string, uri: string): Refusal | undefined {
-    if (emptyIsSlot && uri.trim() === '') return undefined;
+    if (emptyIsSlot && uri === '') return undefined; // element text: already trimmed
     const host = sipHost(uri);
     if (!host) return refuse(element, 'not a SIP URI with a host');
     if (!rules.sipDomains.configured) return refuse(element, `SIP host ${host}: no SIP_ALLOWLIST`);
@@ -127,9 +127,9 @@ export function createEgressPolicy(rules: EgressRules): EgressPolicy {
     }
     const scheme = WEB_SCHEMES[url.protocol];
     if (!scheme) return refuse(element, `URL scheme ${url.protocol} cannot be allowed`);
-    const port = url.port || (DEFAULT_PORTS[scheme] as string);
-    const ownPort = own.port || (DEFAULT_PORTS[own.protocol] as string);
-    if (scheme === own.protocol && url.hostname === own.hostname && port === ownPort) return undefined;
+    // URL.port is '' for the scheme's default port, and ws/wss share http/https's defaults: with the same
+    // scheme, the same port string is the same port.
+    if (scheme === own.protocol && url.hostname === own.hostname && url.port === own.port) return undefined;
     // Another host only over TLS: plain http would let anyone on the path rewrite the TwiML it answers.
     if (scheme === 'https:' && rules.urlHosts.allows(url.hostname.replace(/\.$/, ''), url.port)) return undefined;
     return refuse(element, `URL host ${url.hostname} is neither this server nor in TWIML_URL_ALLOWLIST`);

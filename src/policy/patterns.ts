@@ -37,9 +37,7 @@ export interface HostList {
 
 export function createHostList(entries: readonly string[] | undefined): HostList {
   const rules = (entries ?? []).map((entry) => {
-    const colon = entry.lastIndexOf(':');
-    const host = colon >= 0 ? entry.slice(0, colon) : entry;
-    const port = colon >= 0 ? entry.slice(colon + 1) : undefined;
+    const [host = '', port] = entry.split(':');
     const wildcard = host.startsWith('*.');
     return { name: wildcard ? host.slice(1) : host, wildcard, port };
   });
