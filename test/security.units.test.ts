@@ -75,6 +75,7 @@ describe('API authentication', () => {
     const third = await request(app).get('/x').set('Authorization', auth);
     expect(third.status).toBe(429);
     expect(third.body).toEqual({ error: 'Rate limit exceeded: at most 2 requests per minute.' });
+    expect(third.headers['ratelimit-policy']).toMatch(/q=2; w=60/);
     expect(third.headers['x-ratelimit-limit']).toBeUndefined();
   });
 
