@@ -8,6 +8,7 @@ module.exports = {
   ...base,
   testMatch: [
     '**/test/signature*.test.ts',
+    '**/test/bodyReader.test.ts',
     '**/test/security*.test.ts',
     '**/test/egress*.test.ts',
     '**/test/fuzz.test.ts',
