@@ -1,7 +1,12 @@
 // Route for the conference twimlet (twimlets.com/conference parameters):
-//   /twiml/conference — Name, Password (asked first), Moderators[] (only they start and end the conference),
-//   Music (a genre played by our holdmusic twimlet, or a URL), Message, EnableSmsNotifications (moderators
-//   get an SMS when someone joins; through the outbound service, so OUTBOUND_ALLOWLIST applies)
+//   /twiml/conference — Name (without one, a room named from Message and Moderators, as the original),
+//   Password (asked first, again after silence), Moderators[] (only they start the conference; matched by
+//   digits, 10-digit national or E.164, as the caller or as the number called), EndConferenceOnExit (ours:
+//   a moderator leaving ends it for everyone), Music (a genre played by our holdmusic twimlet, or a URL; an
+//   unknown genre leaves Twilio's default), Message (default: "You are now entering the conference line."),
+//   EnableSmsNotifications (1/true: moderators get an SMS when someone joins; through the outbound service,
+//   so OUTBOUND_ALLOWLIST applies)
+import { createHash } from 'node:crypto';
 import type { Config } from '../src/config';
 import { badRequest } from '../src/http/errors';
 import { callParams, listParam, param, urlParams } from '../src/http/params';
@@ -16,6 +21,20 @@ import { conferencePasswordTwimlet, conferenceTwimlet } from '../views/twimlets'
 /** Twilio's hold-music buckets, by the genre names the hosted twimlet took. */
 const GENRES = new Set(['ambient', 'classical', 'electronica', 'guitars', 'rock', 'soft-rock']);
 
+const DEFAULT_MESSAGE = 'You are now entering the conference line.';
+
+/** A number as the original compares moderators: digits only, a leading US "1" of 11 digits dropped. */
+function moderatorDigits(number: string): string {
+  const digits = digitsOf(number);
+  return digits.length === 11 && digits.startsWith('1') ? digits.slice(1) : digits;
+}
+
+/** A flag as PHP read it: set, and neither empty nor "0" (we also take "false" as off). */
+const isOn = (value: string | undefined) => {
+  const v = value?.trim().toLowerCase();
+  return !!v && v !== '0' && v !== 'false';
+};
+
 export function conferenceTwimletRoutes(config: Config, outbound: OutboundService): WebhookRoutes {
   const base = config.publicBaseUrl;
   return {
@@ -23,12 +42,18 @@ export function conferenceTwimletRoutes(config: Config, outbound: OutboundServic
       const params = urlParams(req);
       const call = callParams(req);
       const say = sayOptionsFrom(params, config.say);
-      const name = param(params, 'Name')?.trim() || 'conference';
+      const message = param(params, 'Message');
+      const moderators = listParam(params, 'Moderators').map(moderatorDigits).filter(Boolean);
+      // One room per line: without a Name, the original's md5 of Message and the moderators.
+      const name =
+        param(params, 'Name')?.trim() ||
+        createHash('md5')
+          .update((message ?? '') + moderators.join(''))
+          .digest('hex');
       if (name.length > 128) throw badRequest('Name must be at most 128 characters');
       const password = param(params, 'Password')?.trim() || undefined;
       if (password && !/^\d{1,20}$/.test(password))
         throw badRequest('Password must be digits (what a caller can key in)');
-      const moderators = listParam(params, 'Moderators').map(digitsOf).filter(Boolean);
       const music = param(params, 'Music')?.trim() || undefined;
       // The wait URL is always our holdmusic twimlet, so the audio of a Music URL is played (<Play>) rather
       // than handed the call: a wait URL on another host could answer with TwiML that dials anywhere.
@@ -37,15 +62,25 @@ export function conferenceTwimletRoutes(config: Config, outbound: OutboundServic
         waitUrl = urlBuilder(req, base)(`/twiml/holdmusic?${new URLSearchParams({ 'Urls[0]': music })}`);
       } else if (music && GENRES.has(music.toLowerCase())) {
         waitUrl = urlBuilder(req, base)(`/twiml/holdmusic?Bucket=com.twilio.music.${music.toLowerCase()}`);
-      } else if (music) throw badRequest(`Music must be a URL or one of: ${[...GENRES].join(', ')}`);
+      } else if (music) {
+        req.log.warn(`conference: Music is neither a URL nor one of ${[...GENRES].join(', ')}; Twilio's default plays`);
+      }
 
       const digits = param(call, 'Digits');
       if (password && digits !== password) {
         const own: Array<[string, string]> = Object.entries(params)
           .filter(
             ([k]) =>
-              ['Name', 'Password', 'Music', 'Message', 'EnableSmsNotifications', 'Voice', 'Language'].includes(k) ||
-              k.startsWith('Moderators'),
+              [
+                'Name',
+                'Password',
+                'Music',
+                'Message',
+                'EnableSmsNotifications',
+                'EndConferenceOnExit',
+                'Voice',
+                'Language',
+              ].includes(k) || k.startsWith('Moderators'),
           )
           .flatMap(([k, v]) =>
             (Array.isArray(v) ? v : v === undefined ? [] : [v]).map((one) => [k, one] as [string, string]),
@@ -58,25 +93,26 @@ export function conferenceTwimletRoutes(config: Config, outbound: OutboundServic
       }
 
       const caller = param(call, 'From') ?? param(call, 'Caller') ?? '';
-      const isModerator = moderators.includes(digitsOf(caller));
+      const called = param(call, 'To') ?? param(call, 'Called') ?? '';
+      // The moderator may be the caller, or (an outbound call placed to the moderator) the number called.
+      const isModerator = [caller, called].some((n) => n && moderators.includes(moderatorDigits(n)));
       sendTwiml(
         res,
         conferenceTwimlet({
           name,
-          message: param(params, 'Message'),
+          message: message?.trim() ? message : DEFAULT_MESSAGE,
           startConferenceOnEnter: moderators.length === 0 || isModerator,
-          endConferenceOnExit: isModerator,
+          endConferenceOnExit: isModerator && isOn(param(params, 'EndConferenceOnExit')),
           waitUrl,
           say,
         }),
       );
       // A preview of the route (before an outbound call is placed) has no one joining: nobody is texted.
-      if (param(params, 'EnableSmsNotifications')?.toLowerCase() === 'true' && !isModerator && !isPreview(req)) {
+      if (isOn(param(params, 'EnableSmsNotifications')) && !isModerator && !isPreview(req)) {
         // Sent after answering; each moderator number still has to pass the allow-list.
+        const body = `${caller || 'Someone'} has entered your conference. Call the number this text came from to join.`;
         for (const moderator of listParam(params, 'Moderators')) {
-          outbound
-            .sendSms({ to: moderator, body: `${caller || 'Someone'} joined the conference ${name}.` })
-            .catch(() => undefined);
+          outbound.sendSms({ to: moderator, body }).catch(() => undefined);
         }
       }
     },

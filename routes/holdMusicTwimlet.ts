@@ -14,7 +14,8 @@ export function holdMusicTwimletRoutes(config: Config, source: HoldMusicSource):
   return {
     '/twiml/holdmusic': async (req, res) => {
       const params = urlParams(req);
-      const bucket = param(params, 'Bucket')?.trim();
+      // S3 host names are case-insensitive: "com.twilio.music.Classical" is the same bucket.
+      const bucket = param(params, 'Bucket')?.trim().toLowerCase();
       const urls = listParam(params, 'Urls')
         .map((u) => u.trim())
         .filter((u) => /^https?:\/\/\S+$/i.test(u));

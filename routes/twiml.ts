@@ -3,21 +3,29 @@
 //   /twiml/message   — Message / Message[n]: <Say> each text, <Play> each URL, in order
 //   /twiml/echo      — Twiml: the document itself, once it is valid TwiML
 //   /twiml/forward   — PhoneNumber, CallerId, Timeout, FailUrl, AllowedCallers[]
-//   /twiml/simulring — PhoneNumbers[], Message (whispered), Timeout, FailUrl: ring all at once
+//   /twiml/simulring — PhoneNumbers[], Message (whispered), Timeout, FailUrl, HumanCheck: ring all at once
 //   /twiml/findme    — PhoneNumbers[] (≤ 10), Message (whispered), Timeout, FailUrl: one after another
+//   /twiml/callme    — PhoneNumber, Message (whispered), Timeout, FailUrl: ring one number, whispered
 //   /twiml/whisper   — Message, HumanCheck: the called party presses a key to accept
 //   /twiml/menu      — Message, Options[key]=url
 // Twimlet parameters come from the URL's query only (the operator's, signed by Twilio); call data (From,
 // Digits, DialCallStatus) from the body of a POST or the query of a GET. Every number to ring passes the
 // toll-fraud guard (a refused one is skipped or apologised for), and every document passes the egress policy
 // on its way out (src/middleware/egressGate.ts), echoed documents included.
-import type { Request } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { Config } from '../src/config';
 import { createDialGuard } from '../src/policy/dialGuard';
 import { badRequest } from '../src/http/errors';
-import { digitsOf, failUrlFrom, sayOptionsFrom, selfUrl, timeoutFrom } from '../src/http/twimletParams';
+import {
+  digitsOf,
+  failUrlFrom,
+  resolveTwimletUrl,
+  sayOptionsFrom,
+  selfUrl,
+  timeoutFrom,
+} from '../src/http/twimletParams';
+import { dialConnected } from '../src/http/callOutcomes';
 import { callParams, listParam, param, urlParams, type Params } from '../src/http/params';
-import { urlBuilder } from '../src/http/publicUrl';
 import type { WebhookRoutes } from '../src/http/routing';
 import { sendTwiml } from '../src/http/twiml';
 import { createAllowlist } from '../src/policy/phoneNumbers';
@@ -35,8 +43,14 @@ import {
   type DialTarget,
 } from '../views/twimlets';
 
-const CONNECTED = new Set(['completed', 'answered']);
 const MAX_FINDME_NUMBERS = 10;
+
+/** PhoneNumber, which forward and callme cannot do without. */
+function phoneNumberOf(params: Params): string {
+  const phoneNumber = param(params, 'PhoneNumber');
+  if (!phoneNumber?.trim()) throw badRequest('PhoneNumber is required');
+  return phoneNumber;
+}
 
 export function twimlRoutes(config: Config): WebhookRoutes {
   const base = config.publicBaseUrl;
@@ -49,18 +63,38 @@ export function twimlRoutes(config: Config): WebhookRoutes {
       return number ? [{ number, url: whisperUrl }] : [];
     });
 
-  /** Did the <Dial> whose action this is connect the caller? (Call data: Twilio's parameter.) */
-  const connected = (call: Params) => CONNECTED.has(param(call, 'DialCallStatus') ?? '');
+  /** Did the <Dial> whose action this is connect the caller? (Call data: Twilio's parameters.) */
+  const connected = (call: Params) => dialConnected(call);
 
   /** The action of a one-step dial (forward, simulring): back here with Dial=true, keeping the FailUrl. */
   const dialActionUrl = (req: Request, path: string, failUrl: string | undefined) =>
     selfUrl(req, base, path, [['Dial', 'true'], ...(failUrl ? [['FailUrl', failUrl] as [string, string]] : [])]);
 
-  const whisperUrlFor = (req: Request, message: string | undefined) =>
+  /** The whisper each called party hears; HumanCheck hangs up on silence (voicemail must not take the call). */
+  const whisperUrlFor = (req: Request, message: string | undefined, humanCheck: boolean) =>
     selfUrl(req, base, '/twiml/whisper', [
       ...(message ? [['Message', message] as [string, string]] : []),
-      ['HumanCheck', 'true'],
+      ...(humanCheck ? [['HumanCheck', 'true'] as [string, string]] : []),
     ]);
+
+  /**
+   * simulring and callme: ring every allowed number at once, each whispered (the Message), and come back
+   * with Dial=true to hang up or go on to the FailUrl.
+   */
+  const ringAtOnce =
+    (path: string, targetsOf: (params: Params) => { numbers: string[]; humanCheck: boolean }): RequestHandler =>
+    (req, res) => {
+      const params = urlParams(req);
+      const say = sayOptionsFrom(params, config.say);
+      const failUrl = failUrlFrom(req, params, base);
+      if (param(params, 'Dial')) return sendTwiml(res, afterDialTwimlet(connected(callParams(req)), failUrl));
+      const { numbers, humanCheck } = targetsOf(params);
+      const whisper = whisperUrlFor(req, param(params, 'Message'), humanCheck);
+      const targets = allowedTargets(req, numbers, path.slice('/twiml/'.length), whisper);
+      if (targets.length === 0) return sendTwiml(res, goodbyeTwimlet(TWIMLET_PHRASES.refused, say));
+      const actionUrl = dialActionUrl(req, path, failUrl);
+      sendTwiml(res, dialTwimlet({ targets, timeout: timeoutFrom(params, 20), actionUrl, say }));
+    };
 
   return {
     '/twiml/message': (req, res) => {
@@ -83,8 +117,7 @@ export function twimlRoutes(config: Config): WebhookRoutes {
       const say = sayOptionsFrom(params, config.say);
       const failUrl = failUrlFrom(req, params, base);
       if (param(params, 'Dial')) return sendTwiml(res, afterDialTwimlet(connected(call), failUrl));
-      const phoneNumber = param(params, 'PhoneNumber');
-      if (!phoneNumber?.trim()) throw badRequest('PhoneNumber is required');
+      const phoneNumber = phoneNumberOf(params);
       const allowedCallers = listParam(params, 'AllowedCallers').map(digitsOf).filter(Boolean);
       if (allowedCallers.length > 0) {
         const callers = [param(call, 'From') ?? param(call, 'Caller'), param(call, 'To') ?? param(call, 'Called')].map(
@@ -100,18 +133,15 @@ export function twimlRoutes(config: Config): WebhookRoutes {
       sendTwiml(res, dialTwimlet({ targets, timeout: timeoutFrom(params, 20), callerId, actionUrl, say }));
     },
 
-    '/twiml/simulring': (req, res) => {
-      const params = urlParams(req);
-      const say = sayOptionsFrom(params, config.say);
-      const failUrl = failUrlFrom(req, params, base);
-      if (param(params, 'Dial')) return sendTwiml(res, afterDialTwimlet(connected(callParams(req)), failUrl));
+    // As the original: the whisper without a human check unless the URL asks for one (HumanCheck).
+    '/twiml/simulring': ringAtOnce('/twiml/simulring', (params) => {
       const numbers = listParam(params, 'PhoneNumbers');
       if (numbers.length === 0) throw badRequest('PhoneNumbers[] is required');
-      const targets = allowedTargets(req, numbers, 'simulring', whisperUrlFor(req, param(params, 'Message')));
-      if (targets.length === 0) return sendTwiml(res, goodbyeTwimlet(TWIMLET_PHRASES.refused, say));
-      const actionUrl = dialActionUrl(req, '/twiml/simulring', failUrl);
-      sendTwiml(res, dialTwimlet({ targets, timeout: timeoutFrom(params, 20), actionUrl, say }));
-    },
+      return { numbers, humanCheck: param(params, 'HumanCheck') !== undefined };
+    }),
+
+    // As the original: the called party hears the whisper; no human check.
+    '/twiml/callme': ringAtOnce('/twiml/callme', (params) => ({ numbers: [phoneNumberOf(params)], humanCheck: false })),
 
     '/twiml/findme': (req, res) => {
       const params = urlParams(req);
@@ -121,14 +151,16 @@ export function twimlRoutes(config: Config): WebhookRoutes {
       const message = param(params, 'Message');
       if (param(params, 'Dial') && connected(callParams(req))) return sendTwiml(res, afterDialTwimlet(true, failUrl));
       // The action URL carries the numbers not tried yet: on a failed attempt, the next one rings.
-      const numbers = listParam(params, 'PhoneNumbers');
-      if (numbers.length > MAX_FINDME_NUMBERS)
-        throw badRequest(`PhoneNumbers[] takes at most ${MAX_FINDME_NUMBERS} numbers`);
+      const listed = listParam(params, 'PhoneNumbers');
+      // The original meant to keep the first ten (its array_splice kept the rest instead).
+      if (listed.length > MAX_FINDME_NUMBERS)
+        req.log.warn({ numbers: listed.length }, `findme: only the first ${MAX_FINDME_NUMBERS} numbers are tried`);
+      const numbers = listed.slice(0, MAX_FINDME_NUMBERS);
       if (numbers.length === 0 && !param(params, 'Dial')) throw badRequest('PhoneNumbers[] is required');
       let remaining = numbers;
       let targets: DialTarget[] = [];
       while (remaining.length > 0 && targets.length === 0) {
-        targets = allowedTargets(req, [remaining[0] as string], 'findme', whisperUrlFor(req, message));
+        targets = allowedTargets(req, [remaining[0] as string], 'findme', whisperUrlFor(req, message, true));
         remaining = remaining.slice(1);
       }
       if (targets.length === 0) {
@@ -175,12 +207,9 @@ export function twimlRoutes(config: Config): WebhookRoutes {
       const digits = param(callParams(req), 'Digits');
       const chosen = digits !== undefined ? options.get(digits) : undefined;
       if (chosen) {
-        const raw = /^https?:\/\//i.test(chosen)
-          ? chosen
-          : urlBuilder(req, base)(chosen.startsWith('/') ? chosen : `/${chosen}`);
         // Normalised (spaces and other characters percent-encoded) as Twilio would request it.
-        const url = URL.canParse(raw) ? new URL(raw).toString() : undefined;
-        if (!url) throw badRequest(`Options[${digits}] must be an http(s) URL or a path starting with /`);
+        const url = resolveTwimletUrl(req, base, chosen);
+        if (!url) throw badRequest(`Options[${digits}] must be an http(s) URL, or a path relative to the twimlet`);
         return sendTwiml(res, redirectTwiml(url));
       }
       const actionUrl = selfUrl(req, base, '/twiml/menu', [

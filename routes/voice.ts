@@ -2,11 +2,13 @@
 //   /voice              — the call arrives: greeting and menu
 //   /voice/menu         — the caller's choice (Digits or SpeechResult)
 //   /voice/dial-status  — the forwarded leg ended (DialCallStatus)
-//   /voice/voicemail    — the recording finished (Record's action)
+//   /voice/voicemail    — the recording finished (Record's action): thanks for a message, "we did not
+//                         receive a recording" for silence, nothing to say when the caller hung up
 import type { Request } from 'express';
 import type { Config } from '../src/config';
 import { E164 } from '../src/formats';
 import { menuChoice } from '../src/menu';
+import { dialConnected, recordingOutcome } from '../src/http/callOutcomes';
 import { callParams, param } from '../src/http/params';
 import { urlBuilder } from '../src/http/publicUrl';
 import type { WebhookRoutes } from '../src/http/routing';
@@ -21,9 +23,6 @@ import {
   sayAndHangupTwiml,
   voicemailTwiml,
 } from '../views/voice';
-
-/** Dial outcomes after which the caller is done; anything else (busy, no-answer, failed, canceled) goes to voicemail. */
-const CONNECTED = new Set(['completed', 'answered']);
 
 export function voiceRoutes(config: Config, context: StaticTwimlContext): WebhookRoutes {
   const { say, voice, voicemail } = config;
@@ -55,6 +54,7 @@ export function voiceRoutes(config: Config, context: StaticTwimlContext): Webhoo
   const voicemailUnanswered = voicemailAfter(PHRASES.forwardUnanswered);
   const backToStart = twimlFor(context, '/voice/menu', (url) => redirectTwiml(url('/voice')));
   const thanks = twimlFor(context, '/voice/voicemail', () => sayAndHangupTwiml(voicemail.thanks, say));
+  const nothingRecorded = twimlFor(context, '/voice/voicemail', () => sayAndHangupTwiml(PHRASES.noRecording, say));
   const hangUp = twimlFor(context, '/voice/dial-status', () => hangupTwiml());
 
   /** The caller's own number when it is a real E.164 number (carriers send junk sometimes), else ours. */
@@ -92,11 +92,14 @@ export function voiceRoutes(config: Config, context: StaticTwimlContext): Webhoo
       }
     },
 
-    '/voice/dial-status': (req, res) => {
-      const status = param(callParams(req), 'DialCallStatus') ?? '';
-      sendTwiml(res, CONNECTED.has(status) ? hangUp(req) : voicemailUnanswered(req));
-    },
+    // Connected (and now over): hang up; busy, no answer, failed or a declined whisper: voicemail.
+    '/voice/dial-status': (req, res) =>
+      sendTwiml(res, dialConnected(callParams(req)) ? hangUp(req) : voicemailUnanswered(req)),
 
-    '/voice/voicemail': (req, res) => sendTwiml(res, thanks(req)),
+    '/voice/voicemail': (req, res) => {
+      const outcome = recordingOutcome(callParams(req));
+      if (outcome.callerHungUp) return sendTwiml(res, hangUp(req));
+      sendTwiml(res, outcome.message ? thanks(req) : nothingRecorded(req));
+    },
   };
 }

@@ -1,10 +1,13 @@
-// Route for the voicemail twimlet (twimlets.com/voicemail parameters: Email, Message, Transcribe, Language,
-// Voice). Twilio calls it three times in a call's life:
+// Route for the voicemail twimlet (twimlets.com/voicemail parameters: Email (one address or a comma-separated
+// list), Message, Transcribe, Language, Voice; and MaxLength, ours, for a limit below Twilio's 3600 s).
+// Twilio calls it three times in a call's life:
 //   /twiml/voicemail                       — greeting and <Record>
-//   /twiml/voicemail (Record's action)     — thanks and hang up; then e-mail and/or SMS the recording
+//   /twiml/voicemail (Record's action)     — a message: thanks, then e-mail and/or SMS the recording; silence
+//                                            or nothing recorded: "we did not receive a message", no notice
 //   /twiml/voicemail?Transcription=true    — the transcript arrived: e-mail and/or SMS it; 204
 // Notifications are sent after answering, so Twilio never waits on SMTP.
 import type { Config } from '../src/config';
+import { recordingOutcome } from '../src/http/callOutcomes';
 import { badRequest } from '../src/http/errors';
 import { callParams, param, urlParams } from '../src/http/params';
 import type { WebhookRoutes } from '../src/http/routing';
@@ -12,7 +15,32 @@ import { sayOptionsFrom, selfUrl } from '../src/http/twimletParams';
 import { sendTwiml } from '../src/http/twiml';
 import type { VoicemailNotifier } from '../src/services/voicemailNotifier';
 import { isEmailAddress } from '../src/formats';
-import { goodbyeTwimlet, voicemailTwimlet } from '../views/twimlets';
+import { hangupTwiml } from '../views/voice';
+import { TWIMLET_VOICEMAIL, goodbyeTwimlet, voicemailTwimlet } from '../views/twimlets';
+
+/** Addresses one twimlet URL may notify (Email=a@x,b@y). */
+const MAX_EMAILS = 10;
+/** Transcribe values that turn transcription off (the original: anything but "true" once given). */
+const OFF = new Set(['false', 'no', 'off', '0']);
+
+function emailsFrom(raw: string | undefined): string[] {
+  const emails = (raw ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  if (emails.length > MAX_EMAILS) throw badRequest(`Email takes at most ${MAX_EMAILS} addresses`);
+  const bad = emails.find((e) => !isEmailAddress(e));
+  if (bad !== undefined) throw badRequest('Email must be an e-mail address or a comma-separated list of them');
+  return emails;
+}
+
+function maxLengthFrom(raw: string | undefined): number | undefined {
+  const text = raw?.trim();
+  if (!text) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 3600) throw badRequest('MaxLength must be whole seconds from 1 to 3600');
+  return n;
+}
 
 export function voicemailTwimletRoutes(config: Config, notifier: VoicemailNotifier): WebhookRoutes {
   const base = config.publicBaseUrl;
@@ -22,8 +50,9 @@ export function voicemailTwimletRoutes(config: Config, notifier: VoicemailNotifi
       const call = callParams(req);
       const say = sayOptionsFrom(params, config.say);
       const email = param(params, 'Email')?.trim() || undefined;
-      if (email && !isEmailAddress(email)) throw badRequest('Email must be one e-mail address');
-      const transcribe = param(params, 'Transcribe')?.toLowerCase() !== 'false';
+      const emails = emailsFrom(email);
+      const maxLength = maxLengthFrom(param(params, 'MaxLength'));
+      const transcribe = !OFF.has(param(params, 'Transcribe')?.trim().toLowerCase() ?? '');
       const caller = param(call, 'From') ?? param(call, 'Caller') ?? 'an unknown caller';
       const recordingUrl = param(call, 'RecordingUrl');
       const notice = { caller, recordingUrl: recordingUrl ?? '', callSid: param(call, 'CallSid') };
@@ -31,18 +60,23 @@ export function voicemailTwimletRoutes(config: Config, notifier: VoicemailNotifi
       if (param(call, 'TranscriptionStatus') !== undefined) {
         res.status(204).end();
         if (param(call, 'TranscriptionStatus') === 'completed') {
-          void notifier.notify(email, { ...notice, transcript: param(call, 'TranscriptionText') ?? '' });
+          void notifier.notify(emails, { ...notice, transcript: param(call, 'TranscriptionText') ?? '' });
         }
         return;
       }
-      if (recordingUrl) {
-        sendTwiml(res, goodbyeTwimlet('Thank you for your message. Goodbye.', say));
-        void notifier.notify(email, { ...notice, durationSeconds: param(call, 'RecordingDuration') });
-        return;
+      if (recordingUrl || param(call, 'RecordingStatus') !== undefined || param(call, 'Digits') === 'hangup') {
+        // Record's action: Twilio requests it after every recording, silent ones included.
+        const outcome = recordingOutcome(call);
+        if (outcome.message)
+          void notifier.notify(emails, { ...notice, durationSeconds: outcome.message.durationSeconds });
+        if (outcome.callerHungUp) return sendTwiml(res, hangupTwiml());
+        const goodbye = outcome.message ? TWIMLET_VOICEMAIL.thanks : TWIMLET_VOICEMAIL.nothing;
+        return sendTwiml(res, goodbyeTwimlet(goodbye, say));
       }
       const own: Array<[string, string]> = [
         ...(email ? [['Email', email] as [string, string]] : []),
         ...(transcribe ? [] : [['Transcribe', 'false'] as [string, string]]),
+        ...(maxLength ? [['MaxLength', String(maxLength)] as [string, string]] : []),
         ...(['Voice', 'Language'] as const).flatMap((k) =>
           param(params, k) ? [[k, param(params, k) as string] as [string, string]] : [],
         ),
@@ -52,7 +86,7 @@ export function voicemailTwimletRoutes(config: Config, notifier: VoicemailNotifi
         voicemailTwimlet({
           message: param(params, 'Message')?.trim() || undefined,
           transcribe,
-          maxLength: config.voicemail.maxLength,
+          maxLength,
           actionUrl: selfUrl(req, base, '/twiml/voicemail', own),
           transcribeCallbackUrl: selfUrl(req, base, '/twiml/voicemail', [...own, ['Transcription', 'true']]),
           say,

@@ -12,6 +12,7 @@ import { answerErrorsAs } from './http/twimlKind';
 import { requestLogging } from './middleware/requestLogging';
 import { securityHeaders } from './middleware/securityHeaders';
 import { twilioSignature } from './middleware/twilioSignature';
+import { webhookBasicAuth } from './middleware/webhookAuth';
 import { outboundFromConfig } from './services/fromConfig';
 import type { OutboundService } from './services/outbound';
 import { createVoicemailNotifier } from './services/voicemailNotifier';
@@ -92,6 +93,9 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
     authToken: config.twilio.authToken,
     publicBaseUrl: config.publicBaseUrl,
   });
+  // With user:password@ in PUBLIC_BASE_URL, Twilio must present them (HTTP authentication) before anything
+  // else is read.
+  const challenge = config.webhookAuth ? [webhookBasicAuth(config.webhookAuth)] : [];
   // Twilio-facing routes: read the body, check the signature, and answer server errors as TwiML of the kind
   // the route speaks; one layer each.
   // A call's `path` is checked by asking this app, in process, what the route answers (see src/http/callPaths.ts).
@@ -100,6 +104,7 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
     ? createTwimlPreview(() => app, {
         publicBaseUrl: config.publicBaseUrl,
         authToken: config.validateSignatures ? config.twilio.authToken : undefined,
+        credentials: config.webhookAuth,
       })
     : undefined;
   const checkCallPath = preview && createCallPathCheck(voicePaths, preview);
@@ -120,9 +125,9 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
     ...conferenceTwimletRoutes(config, outbound),
   };
   for (const routePath of Object.keys(voiceTables)) voicePaths.add(routePath);
-  mountWebhooks(app, chain(gate, body, fromTwilio, answerErrorsAs('voice')), voiceTables);
-  mountWebhooks(app, chain(gate, body, fromTwilio, answerErrorsAs('messaging')), smsRoutes(config));
-  mountWebhooks(app, chain(body, fromTwilio), callbacksRoutes());
+  mountWebhooks(app, chain(gate, ...challenge, body, fromTwilio, answerErrorsAs('voice')), voiceTables);
+  mountWebhooks(app, chain(gate, ...challenge, body, fromTwilio, answerErrorsAs('messaging')), smsRoutes(config));
+  mountWebhooks(app, chain(...challenge, body, fromTwilio), callbacksRoutes());
   const bins =
     deps.bins ??
     loadBins(path.resolve(config.binsDir), {
@@ -130,7 +135,7 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
       ownOrigin: origin,
       defaultCountry: config.outbound.defaultCountry,
     });
-  mountWebhooks(app, chain(gate, body, fromTwilio), { '/bins/:name': binHandler(bins) });
+  mountWebhooks(app, chain(gate, ...challenge, body, fromTwilio), { '/bins/:name': binHandler(bins) });
   app.use(
     '/api',
     body,

@@ -124,37 +124,54 @@ const names = listOf(
   'names, prefixes like support-* or *',
 );
 
-/** An http(s) origin with an optional path prefix; stored without a trailing slash. */
-const publicBaseUrl = optionalText.transform((v, ctx) => {
-  if (v === undefined) return undefined;
-  let url: URL;
-  try {
-    url = new URL(v);
-  } catch {
-    ctx.addIssue({
-      code: 'custom',
-      message: `must be an absolute http(s) URL such as https://example.com, got "${v}"`,
-    });
-    return z.NEVER;
-  }
-  if (!['http:', 'https:'].includes(url.protocol)) {
-    ctx.addIssue({ code: 'custom', message: `must start with http:// or https://, got "${v}"` });
-    return z.NEVER;
-  }
-  if (url.search || url.hash || url.username || url.password) {
-    ctx.addIssue({
-      code: 'custom',
-      message: 'must be an http(s) origin (optionally with a path prefix), without query, fragment or credentials',
-    });
-    return z.NEVER;
-  }
-  return v.replace(/\/+$/, '');
-});
+/** A URL as it may appear in an error message: any user name and password replaced by "***". */
+export function withoutCredentials(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, '$1***@');
+}
+
+/**
+ * An http(s) origin with an optional path prefix; stored without a trailing slash. With `credentials`, it may
+ * carry user:password@ (Twilio's HTTP authentication for webhook URLs); elsewhere credentials are refused.
+ */
+const httpBaseUrl = (credentials: boolean) =>
+  optionalText.transform((v, ctx) => {
+    if (v === undefined) return undefined;
+    const shown = withoutCredentials(v);
+    let url: URL;
+    try {
+      url = new URL(v);
+    } catch {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be an absolute http(s) URL such as https://example.com, got "${shown}"`,
+      });
+      return z.NEVER;
+    }
+    if (!['http:', 'https:'].includes(url.protocol)) {
+      ctx.addIssue({ code: 'custom', message: `must start with http:// or https://, got "${shown}"` });
+      return z.NEVER;
+    }
+    if (url.search || url.hash || (!credentials && (url.username || url.password))) {
+      ctx.addIssue({
+        code: 'custom',
+        message: credentials
+          ? 'must be an http(s) origin (optionally with user:password@ and a path prefix), without query or fragment'
+          : 'must be an http(s) origin (optionally with a path prefix), without query, fragment or credentials',
+      });
+      return z.NEVER;
+    }
+    if (credentials && (url.username === '') !== (url.password === '')) {
+      ctx.addIssue({ code: 'custom', message: 'must carry both a user name and a password, or neither' });
+      return z.NEVER;
+    }
+    return v.replace(/\/+$/, '');
+  });
+const publicBaseUrl = httpBaseUrl(false);
 
 const variables = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: integerInRange(3000, 0, 65535),
-  PUBLIC_BASE_URL: publicBaseUrl,
+  PUBLIC_BASE_URL: httpBaseUrl(true),
   TWILIO_ACCOUNT_SID: optionalText.refine((v) => v === undefined || /^AC[0-9a-f]{32}$/.test(v), {
     message: 'must be an Account SID: "AC" followed by 32 lowercase hex characters',
   }),
@@ -184,6 +201,7 @@ const variables = z.object({
   FORWARD_TO: e164Optional,
   FORWARD_TIMEOUT: integerInRange(20, 5, 600),
   SMS_REPLY: textWithDefault('Thanks for your message. We will get back to you soon.'),
+  SMS_ANSWER_HELP: booleanFlag(false),
   SMS_HELP_REPLY: textWithDefault('Reply with any message and we will get back to you. Reply STOP to opt out.'),
   SMS_MEDIA_REPLY: textWithDefault('Thanks, we received your attachment.'),
   TWILIO_API_KEY: optionalText.refine((v) => v === undefined || /^SK[0-9a-f]{32}$/.test(v), {
@@ -269,7 +287,13 @@ type Env = z.output<typeof schema>;
 export interface Config {
   readonly env: Env['NODE_ENV'];
   readonly port: number;
+  /**
+   * The origin Twilio calls, as configured: with user:password@ when webhooks use HTTP authentication (then
+   * every URL we hand Twilio carries them, as Twilio needs). Never log it: use withoutCredentials.
+   */
   readonly publicBaseUrl?: string;
+  /** The user name and password webhook requests must present (from PUBLIC_BASE_URL), if any. */
+  readonly webhookAuth?: { readonly username: string; readonly password: string };
   readonly trustProxy: false | number | string;
   readonly logLevel: Env['LOG_LEVEL'];
   readonly bodyLimitBytes: number;
@@ -335,7 +359,8 @@ export interface Config {
   };
   readonly sms: {
     readonly reply: string;
-    readonly helpReply: string;
+    /** Set only with SMS_ANSWER_HELP (short codes: Twilio does not answer HELP there). */
+    readonly helpReply?: string;
     readonly mediaReply: string;
   };
   /** Start-up warnings for the entry point to log (the config module itself never logs). */
@@ -356,6 +381,17 @@ function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+/** The credentials in PUBLIC_BASE_URL, decoded as a client sends them in Authorization: Basic. */
+function webhookAuthOf(base: string | undefined): { webhookAuth?: { username: string; password: string } } {
+  if (!base) return {};
+  const url = new URL(base);
+  if (!url.username) return {};
+  return { webhookAuth: { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) } };
+}
+
+/** Twilio's <Record transcribe> works on recordings of 2 to 120 seconds. */
+const TRANSCRIBABLE_SECONDS = 120;
 
 /** Validates `env` (normally process.env after dotenv) and returns the frozen Config, or throws ConfigError. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
@@ -379,6 +415,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       'PUBLIC_BASE_URL is not set: signed URLs and callback URLs are rebuilt from each request. Set it to the exact origin Twilio calls.',
     );
   }
+  if (e.VOICEMAIL_TRANSCRIBE && e.VOICEMAIL_MAX_LENGTH > TRANSCRIBABLE_SECONDS) {
+    warnings.push(
+      `VOICEMAIL_TRANSCRIBE is on and VOICEMAIL_MAX_LENGTH is ${e.VOICEMAIL_MAX_LENGTH}: Twilio transcribes recordings of 2 to ${TRANSCRIBABLE_SECONDS} seconds only, so longer voicemails get no transcript.`,
+    );
+  }
+  if (e.VOICEMAIL_TRANSCRIBE && e.SAY_LANGUAGE && e.SAY_LANGUAGE.toLowerCase() !== 'en-us') {
+    warnings.push(
+      `VOICEMAIL_TRANSCRIBE is on and SAY_LANGUAGE is ${e.SAY_LANGUAGE}: Twilio's <Record> transcription is English (en-US) only.`,
+    );
+  }
   if (e.TWILIO_API_BASE_URL && !/^https:\/\/api\.twilio\.com$/.test(e.TWILIO_API_BASE_URL)) {
     warnings.push(`TWILIO_API_BASE_URL is ${e.TWILIO_API_BASE_URL}: REST calls do not go to Twilio.`);
   }
@@ -386,6 +432,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     env: e.NODE_ENV,
     port: e.PORT,
     publicBaseUrl: e.PUBLIC_BASE_URL,
+    ...webhookAuthOf(e.PUBLIC_BASE_URL),
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
@@ -409,7 +456,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxLength: e.VOICEMAIL_MAX_LENGTH,
       transcribe: e.VOICEMAIL_TRANSCRIBE,
     },
-    sms: { reply: e.SMS_REPLY, helpReply: e.SMS_HELP_REPLY, mediaReply: e.SMS_MEDIA_REPLY },
+    sms: {
+      reply: e.SMS_REPLY,
+      ...(e.SMS_ANSWER_HELP ? { helpReply: e.SMS_HELP_REPLY } : {}),
+      mediaReply: e.SMS_MEDIA_REPLY,
+    },
     twilioApi: {
       baseUrl: e.TWILIO_API_BASE_URL ?? 'https://api.twilio.com',
       apiKey:

@@ -7,6 +7,7 @@ import { BinError } from './bins';
 import { EgressRefusedError } from './policy/vetted';
 import { createLogger, type Logger } from './logger';
 import { configOrExit } from './processConfig';
+import { withoutCredentials } from './config';
 
 function shutDownOnSignals(server: Server, logger: Logger, timeoutMs: number): void {
   let stopping = false;
@@ -53,7 +54,10 @@ function main(): void {
   server.on('listening', () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
-    logger.info({ port, env: config.env, publicBaseUrl: config.publicBaseUrl ?? null }, `listening on port ${port}`);
+    logger.info(
+      { port, env: config.env, publicBaseUrl: config.publicBaseUrl ? withoutCredentials(config.publicBaseUrl) : null },
+      `listening on port ${port}`,
+    );
   });
   server.on('error', (err: NodeJS.ErrnoException) => {
     const hint = err.code === 'EACCES' ? ' (ports below 1024 need root or CAP_NET_BIND_SERVICE)' : '';

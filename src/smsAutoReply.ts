@@ -1,6 +1,10 @@
 // Owns which text answers an inbound SMS: nothing, the help text, a media acknowledgement, or the auto-reply.
 
-/** Keywords Twilio itself answers on long codes (opt-out and opt-in); a reply of ours would be blocked or noise. */
+/**
+ * Keywords Twilio itself answers on long codes and toll-free numbers (its default opt-out and opt-in
+ * keywords; YES opts in like START), while still forwarding them to the webhook: a reply of ours would be a
+ * second, billed message (or be blocked after an opt-out).
+ */
 const HANDLED_BY_TWILIO = new Set([
   'STOP',
   'STOPALL',
@@ -12,7 +16,11 @@ const HANDLED_BY_TWILIO = new Set([
   'OPTOUT',
   'START',
   'UNSTOP',
+  'YES',
 ]);
+
+/** Twilio's default help keywords: answered by Twilio on long codes, not on short codes. */
+const HELP = new Set(['HELP', 'INFO']);
 
 export interface InboundSms {
   readonly from: string;
@@ -23,7 +31,8 @@ export interface InboundSms {
 
 export interface SmsTexts {
   readonly reply: string;
-  readonly helpReply: string;
+  /** Our answer to HELP/INFO; undefined leaves them to Twilio (long codes), so no second reply is sent. */
+  readonly helpReply?: string;
   readonly mediaReply: string;
 }
 
@@ -33,12 +42,12 @@ export function fillPlaceholders(template: string, sms: InboundSms): string {
   return template.replace(/\{(From|To|Body)\}/g, (_, name: string) => values[name] ?? '');
 }
 
-/** The reply text, or undefined for no reply (blank message, or a keyword Twilio answers itself). */
+/** The reply text, or undefined for no reply (blank message, a keyword Twilio answers itself, HELP when Twilio does). */
 export function autoReplyText(sms: InboundSms, texts: SmsTexts): string | undefined {
   const keyword = sms.body.trim().toUpperCase();
   if (HANDLED_BY_TWILIO.has(keyword)) return undefined;
   if (sms.numMedia > 0) return fillPlaceholders(texts.mediaReply, sms);
   if (keyword === '') return undefined;
-  if (keyword === 'HELP' || keyword === 'INFO') return fillPlaceholders(texts.helpReply, sms);
+  if (HELP.has(keyword)) return texts.helpReply === undefined ? undefined : fillPlaceholders(texts.helpReply, sms);
   return fillPlaceholders(texts.reply, sms);
 }

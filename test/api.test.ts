@@ -273,7 +273,7 @@ describe('when the request is invalid', () => {
 });
 
 describe('when the destination is not allowed (toll-fraud guard)', () => {
-  it('then a number outside OUTBOUND_ALLOWLIST is refused with 403 and a warn log, and nothing reaches Twilio', async () => {
+  it('then a number outside OUTBOUND_ALLOWLIST is refused with 403 and a warn log without it, and nothing reaches Twilio', async () => {
     const logs = captureLogs();
     const { app } = appFor({}, logs);
     const res = await post(app, '/api/calls', { to: '+882345678901', message: 'hi' });
@@ -281,9 +281,11 @@ describe('when the destination is not allowed (toll-fraud guard)', () => {
     expect(res.body).toEqual({ error: '+882345678901 is not in OUTBOUND_ALLOWLIST', kind: 'destination_not_allowed' });
     expect(logs.entries().find((e) => e.msg === 'outbound destination refused')).toMatchObject({
       level: 40,
-      to: '+882345678901',
       action: 'call',
+      reason: expect.any(String),
     });
+    // A phone number is personal data: it goes to the caller's answer, not to the log.
+    expect(logs.text()).not.toContain('882345678901');
     expect(twilioApi.requests).toHaveLength(0);
   });
 

@@ -58,8 +58,9 @@ describe('when a reader follows the README', () => {
     expect(res.status).toBeGreaterThanOrEqual(200);
     expect(res.status).toBeLessThan(300);
     if (res.headers['content-type']?.startsWith('text/xml')) parseTwiml(res.text);
-    // Answered as written, not with the egress policy's apology.
+    // Answered as written, not with the egress policy's apology nor a refused parameter's.
     expect(res.text).not.toContain('cannot be connected');
+    expect(res.text).not.toContain('something went wrong');
   });
 
   it('then every route in the route table exists in the README', () => {

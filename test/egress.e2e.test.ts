@@ -49,9 +49,9 @@ describe('when the API is asked for a call whose path would reach outside the po
       /<Sip> SIP host evil\.example\.com/,
     ],
     [
-      'an echoed <Message> abroad',
-      `/twiml/echo?Twiml=${encodeURIComponent('<Response><Message to="+447700900123">x</Message></Response>')}`,
-      /<Message> not in OUTBOUND_ALLOWLIST/,
+      'an echoed <Sms> abroad',
+      `/twiml/echo?Twiml=${encodeURIComponent('<Response><Sms to="+447700900123">x</Sms></Response>')}`,
+      /<Sms> not in OUTBOUND_ALLOWLIST/,
     ],
     [
       'forward straight to a FailUrl on another host',

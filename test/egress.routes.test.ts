@@ -118,10 +118,11 @@ describe('when a body parameter tries to replace or add to what the operator put
     expect(attacked.text).toBe(clean.text);
   });
 
-  it('then a Twiml given only in the body is no document at all (400 naming where it must be)', async () => {
+  it('then a Twiml given only in the body is no document at all (the caller hears an apology, never the body)', async () => {
     const res = await post('/twiml/echo', {}, { ...CALL, Twiml: '<Response><Say>hi</Say></Response>' });
-    expect(res.status).toBe(400);
-    expect(res.body.error).toMatch(/Twiml is required in the URL/);
+    expect(res.status).toBe(200);
+    expect(verbs(parseTwiml(res.text))).toEqual(['Say', 'Hangup']);
+    expect(res.text).not.toContain('>hi<');
   });
 
   it('then on a GET, where Twilio appends call data after the query, the operator’s value comes first and wins', async () => {
@@ -175,7 +176,8 @@ describe('when a document is refused', () => {
     ['sip', { To: 'x@evil.example.com;' }],
   ])('then bin %s filled with %j is refused (issue 10, 3)', async (bin, values) => {
     const res = await signedPost(app, `/bins/${bin}`, { ...CALL, ...values });
-    expect(verbs(parseTwiml(res.text))).toEqual(['Say', 'Hangup']);
+    // A messaging bin (<Message>) is refused as messaging: no reply at all; a voice bin with an apology.
+    expect(verbs(parseTwiml(res.text))).toEqual(bin === 'text' ? [] : ['Say', 'Hangup']);
   });
 
   it('then a bin filled with allowed values is answered as written', async () => {
@@ -286,14 +288,16 @@ describe('when the voicemail twimlet gets a huge Email', () => {
     expect(isEmailAddress(`${'x'.repeat(65)}@example.com`)).toBe(false);
   });
 
-  it('then the route answers 400 for the longest Email a URL can carry, and ignores one in the body', async () => {
+  it('then the route refuses the longest Email a URL can carry at once (an apology), and ignores one in the body', async () => {
     let res: Awaited<ReturnType<typeof post>> | undefined;
     const ms = await elapsed(async () => {
       res = await post('/twiml/voicemail', { Email: `${'a.'.repeat(5_000)}@example.com` }, CALL);
     });
-    expect(res?.status).toBe(400);
-    expect(res?.body.error).toBe('Email must be one e-mail address');
+    expect(res?.status).toBe(200);
+    expect(parseTwiml(res?.text ?? '').children.map((c) => c.name)).toEqual(['Say', 'Hangup']);
     expect(ms).toBeLessThan(1000);
+    const list = await post('/twiml/voicemail', { Email: 'a@example.com,'.repeat(600) }, CALL);
+    expect(parseTwiml(list.text).children.map((c) => c.name)).toEqual(['Say', 'Hangup']);
     const body = await post('/twiml/voicemail', {}, { ...CALL, Email: `${'a.'.repeat(30_000)}@example.com` });
     expect(body.status).toBe(200);
     expect(body.text).not.toContain('Email');

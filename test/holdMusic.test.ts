@@ -15,6 +15,7 @@ const LISTING = `<?xml version="1.0" encoding="UTF-8"?>
 <ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>com.example.music</Name><IsTruncated>false</IsTruncated>
 <Contents><Key>a.mp3</Key><Size>1</Size></Contents><Contents><Key>b.WAV</Key><Size>1</Size></Contents>
 <Contents><Key>notes.txt</Key><Size>1</Size></Contents><Contents><Key>jazz/c d.mp3</Key><Size>1</Size></Contents>
+<Contents><Key>ClockworkWaltz.ul</Key><Size>1</Size></Contents>
 </ListBucketResult>`;
 
 let s3: http.Server;
@@ -49,12 +50,14 @@ describe('when /twiml/holdmusic plays a bucket', () => {
       (await signedPost(local, '/twiml/holdmusic?Bucket=com.example.music&Message=Thanks%20for%20holding', CALL)).text,
     );
     const plays = doc.children.filter((c) => c.name === 'Play').map((c) => c.text);
+    // .ul (μ-law) is what Twilio's own hold-music buckets hold.
     expect(plays.sort()).toEqual([
+      `${s3Url}/com.example.music/ClockworkWaltz.ul`,
       `${s3Url}/com.example.music/a.mp3`,
       `${s3Url}/com.example.music/b.WAV`,
       `${s3Url}/com.example.music/jazz/c%20d.mp3`,
     ]);
-    expect(verbs(doc)).toEqual(['Play', 'Say', 'Play', 'Say', 'Play', 'Say', 'Redirect']);
+    expect(verbs(doc)).toEqual(['Play', 'Say', 'Play', 'Say', 'Play', 'Say', 'Play', 'Say', 'Redirect']);
     expect(doc.children.at(-1)?.text).toBe(
       `${PUBLIC_BASE}/twiml/holdmusic?Bucket=com.example.music&Message=Thanks+for+holding`,
     );
@@ -68,6 +71,15 @@ describe('when /twiml/holdmusic plays a bucket', () => {
     expect(s3Requests).toEqual(['/com.example.music']);
   });
 
+  it('then a bucket name in another case is the same bucket (S3 host names are case-insensitive)', async () => {
+    const local = appFor();
+    s3Requests.length = 0;
+    const doc = parseTwiml((await signedPost(local, '/twiml/holdmusic?Bucket=Com.Example.MUSIC', CALL)).text);
+    expect(doc.children.filter((c) => c.name === 'Play')).toHaveLength(4);
+    expect(s3Requests).toEqual(['/com.example.music']);
+    expect(new URL(doc.children.at(-1)?.text as string).searchParams.get('Bucket')).toBe('com.example.music');
+  });
+
   it('then a bucket that cannot be listed gives a short hold and a warn line, not an error', async () => {
     const local = appFor();
     const doc = parseTwiml((await signedPost(local, '/twiml/holdmusic?Bucket=com.example.missing', CALL)).text);
@@ -79,7 +91,7 @@ describe('when /twiml/holdmusic plays a bucket', () => {
     ).toBe(true);
   });
 
-  it('then Urls[] plays the given files; a bad bucket name or no source is a 400', async () => {
+  it('then Urls[] plays the given files; a bad bucket name or no source is an apology (logged), not a 400', async () => {
     const local = appFor();
     const doc = parseTwiml(
       (
@@ -96,13 +108,23 @@ describe('when /twiml/holdmusic plays a bucket', () => {
         .map((c) => c.text)
         .sort(),
     ).toEqual(['https://x/a.mp3', 'https://x/b.mp3']);
-    expect((await signedPost(local, '/twiml/holdmusic?Bucket=..%2F..%2Fetc', CALL)).status).toBe(400);
-    expect((await signedPost(local, '/twiml/holdmusic', CALL)).status).toBe(400);
+    for (const path of ['/twiml/holdmusic?Bucket=..%2F..%2Fetc', '/twiml/holdmusic']) {
+      const res = await signedPost(local, path, CALL);
+      expect(res.status).toBe(200);
+      expect(verbs(parseTwiml(res.text))).toEqual(['Say', 'Hangup']);
+    }
+    const reasons = logs
+      .entries()
+      .filter((e) => e.msg === 'twimlet parameter refused: answered with an apology')
+      .map((e) => e.reason);
+    expect(reasons).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^Bucket must be/), 'Bucket or Urls[] is required']),
+    );
   });
 });
 
 describe('when a caller waits on hold (simulated)', () => {
-  it('then the music plays and loops until the call is ended', async () => {
+  it('then the music plays and loops until the caller hangs up (no request limit: only the call time ends it)', async () => {
     const server = await startAppServer({ HOLDMUSIC_S3_ENDPOINT: s3Url });
     try {
       const result = await runCall(
@@ -112,14 +134,15 @@ describe('when a caller waits on hold (simulated)', () => {
           to: '+15550006666',
           accountSid: TEST_ACCOUNT_SID,
           authToken: TEST_AUTH_TOKEN,
-          maxRequests: 3,
+          maxSeconds: 60,
         },
         {},
       );
       const plays = result.steps.filter((s) => s.type === 'verb' && s.verb === 'Play');
-      expect(plays).toHaveLength(9); // three tracks, three times round
+      expect(plays).toHaveLength(12); // four tracks of 5 s, three times round
       expect(result.requests).toBe(3);
-      expect(result.error?.message).toMatch(/Step limit/); // on hold for ever, as a hold loop is
+      expect(result.error).toBeUndefined();
+      expect(result.steps.at(-1)).toMatchObject({ verb: 'Hangup', detail: 'the caller hangs up after 60 s' });
     } finally {
       await server.close();
     }

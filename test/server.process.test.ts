@@ -138,6 +138,44 @@ describe('when the sign helper prints a curl command', () => {
     }
   });
 
+  it('then a path with spaces is encoded, a parameter named like an option (-x) is a parameter, and both are accepted', async () => {
+    const server = await startServer(testEnv({ PUBLIC_BASE_URL: undefined }));
+    try {
+      const signed = spawnSync(
+        process.execPath,
+        [SIGN_ENTRY, 'GET', '/twiml/message?Message[0]=Hello World', '-x=1', '--', '--json=not-an-option'],
+        { cwd: emptyDir(), env: childEnv(testEnv({ PUBLIC_BASE_URL: server.url })), encoding: 'utf8', timeout: 10_000 },
+      );
+      expect(signed.stderr).toBe('');
+      expect(signed.status).toBe(0);
+      const curl = parseCurl(signed.stdout);
+      expect(curl.url).toBe(`${server.url}/twiml/message?Message[0]=Hello%20World&-x=1&--json=not-an-option`);
+      const res = await fetch(curl.url, { headers: curl.headers });
+      expect(res.status).toBe(200);
+      const doc = parseTwiml(await res.text());
+      expect(doc.children.map((c) => [c.name, c.text])).toEqual([['Say', 'Hello World']]);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+  });
+
+  it.each([
+    [['POST', 'voice'], /a PATH starting with \/ is required/],
+    [['POST', '/voice', '--json'], /--json needs a value/],
+    [['POST', '/voice', 'Digits'], /"Digits" is not NAME=VALUE/],
+  ])('then %j exits 2 with a reason and no stack trace', (args, reason) => {
+    const result = spawnSync(process.execPath, [SIGN_ENTRY, ...args], {
+      cwd: emptyDir(),
+      env: childEnv({}),
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(reason);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('then bad arguments exit non-zero with a reason', () => {
     const result = spawnSync(process.execPath, [SIGN_ENTRY, 'POST', 'voice'], {
       cwd: emptyDir(),

@@ -64,10 +64,10 @@ describe('when `simulate call` calls our /voice', () => {
 
 describe('when `simulate sms` texts our /sms', () => {
   it('then the reply is printed', async () => {
-    const result = await runCli(SIMULATE_ENTRY, ['sms', '--url', `${app.url}/sms`, '--body', 'HELP'], env);
+    const result = await runCli(SIMULATE_ENTRY, ['sms', '--url', `${app.url}/sms`, '--body', 'hello'], env);
     expect(result.status).toBe(0);
     expect(result.stdout).toContain(
-      'Message  to +15550001111: "Reply with any message and we will get back to you. Reply STOP to opt out."',
+      'Message  to +15550001111: "Thanks for your message. We will get back to you soon."',
     );
     expect(result.stdout).toMatch(/message handled: 1 reply\n$/);
   });

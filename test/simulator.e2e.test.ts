@@ -66,11 +66,25 @@ describe('when a caller walks every branch of the menu', () => {
       ['recording 204', 'transcription 204'],
     ],
     [
-      'says "voicemail" but stays silent at the beep (an absent recording is reported)',
+      'says "voicemail" but stays silent at the beep (the action hears 0 s and says nothing was recorded)',
       { inputs: [{ speech: 'voicemail please' }], recordSeconds: 0 },
-      ['/voice 200', '/voice/menu 200'],
+      ['/voice 200', '/voice/menu 200', '/voice/voicemail 200'],
       ['Say', 'Gather', 'Say', 'Record', 'Say', 'Hangup'],
       ['recording 204'],
+    ],
+    [
+      'presses 2 and leaves a voicemail, but Twilio finds it silent (absent, 16102)',
+      { inputs: [{ digits: '2' }], recordEnds: ['absent' as const] },
+      ['/voice 200', '/voice/menu 200', '/voice/voicemail 200'],
+      ['Say', 'Gather', 'Say', 'Record', 'Say', 'Hangup'],
+      ['recording 204'],
+    ],
+    [
+      'presses 2 and hangs up while recording (the action still gets the recording, with Digits=hangup)',
+      { inputs: [{ digits: '2' }], recordEnds: ['hangup' as const] },
+      ['/voice 200', '/voice/menu 200', '/voice/voicemail 200'],
+      ['Say', 'Gather', 'Say', 'Record'],
+      ['recording 204', 'transcription 204'],
     ],
     [
       'presses 3 to hear it again, then 2',
@@ -159,7 +173,7 @@ describe('when our service layer places an outbound call', () => {
 });
 
 describe('when a text arrives at our number', () => {
-  it('then HELP gets the help text back, through a signed request', async () => {
+  it('then HELP gets no reply of ours: on a long code Twilio answers it (SMS_ANSWER_HELP is off)', async () => {
     const result = await runInboundSms({
       url: `${app.url}/sms`,
       from: '+15550001111',
@@ -169,13 +183,6 @@ describe('when a text arrives at our number', () => {
       authToken: TEST_AUTH_TOKEN,
     });
     expect(result.error).toBeUndefined();
-    expect(result.replies).toEqual([
-      {
-        to: '+15550001111',
-        from: '+15550006666',
-        body: 'Reply with any message and we will get back to you. Reply STOP to opt out.',
-        media: [],
-      },
-    ]);
+    expect(result.replies).toEqual([]);
   });
 });

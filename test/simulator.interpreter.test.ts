@@ -127,6 +127,22 @@ describe('when a <Gather> runs', () => {
   });
 });
 
+describe('when the caller presses only the finish key at a <Gather>', () => {
+  it('then "#" first counts as no input: no action unless actionOnEmptyResult, and the document goes on', async () => {
+    host.set('/start', twiml('<Gather action="/got" numDigits="4"><Say>Code?</Say></Gather><Say>Nothing</Say>'));
+    host.set('/got', twiml(''));
+    const result = await call({ inputs: [{ digits: '#12' }] });
+    expect(paths()).toEqual(['POST /start']);
+    expect(verbStep(result, 'Gather')?.result).toBe('pressed #12: no input');
+    expect(verbsOf(result.steps)).toEqual(['Gather', 'Say']);
+    host.requests.splice(0);
+    host.set('/start', twiml('<Gather action="/got" actionOnEmptyResult="true"/>'));
+    await call({ inputs: [{ digits: '#' }] });
+    expect(paths()).toEqual(['POST /start', 'POST /got']);
+    expect(host.requests[1]?.params.Digits).toBeUndefined();
+  });
+});
+
 describe('when control moves with <Redirect>, <Hangup> and <Reject>', () => {
   it('then <Redirect method="GET"> fetches the relative URL with the parameters in the query', async () => {
     host.set('/start', twiml('<Redirect method="GET">/other?x=1</Redirect><Say>unreached</Say>'));
@@ -158,11 +174,39 @@ describe('when control moves with <Redirect>, <Hangup> and <Reject>', () => {
     expect(events).toEqual([status]);
   });
 
-  it('then an endless <Redirect> loop is stopped by the step limit', async () => {
+  it('then a test can cut a call after a number of documents', async () => {
     host.set('/start', twiml('<Redirect>/start</Redirect>'));
     const result = await call({}, { maxRequests: 5 });
     expect(result.requests).toBe(5);
-    expect(result.error).toEqual({ message: 'Step limit: more than 5 TwiML requests (a <Redirect> loop?)' });
+    expect(result.error).toEqual({ message: 'Step limit: more than 5 TwiML requests' });
+  });
+
+  it('then a <Redirect> loop that plays nothing is stopped after 100 silent documents, not a fixed request count', async () => {
+    host.set('/start', twiml('<Redirect>/start</Redirect>'));
+    const result = await call();
+    expect(result.requests).toBe(101);
+    expect(result.error).toEqual({ message: 'Loop: 100 TwiML documents in a row played nothing' });
+  });
+
+  it('then a loop that plays something (hold music) goes on past 50 documents, until the call time runs out', async () => {
+    host.set('/start', twiml('<Play>https://x.example/hold.mp3</Play><Redirect>/start</Redirect>'));
+    const result = await call({}, { maxSeconds: 300 });
+    expect(result.error).toBeUndefined();
+    expect(result.requests).toBe(60); // 5 s a track, 300 s
+    expect(result.steps.at(-1)).toMatchObject({ verb: 'Hangup', detail: 'the caller hangs up after 300 s' });
+    expect(result.durationSeconds).toBe(300);
+  });
+
+  it('then <Say loop="0"> and <Play loop="0"> repeat until the caller hangs up: nothing after them runs', async () => {
+    for (const verb of ['<Say loop="0">Please hold</Say>', '<Play loop="0">https://x.example/a.mp3</Play>']) {
+      host.set('/start', twiml(`${verb}<Redirect>/never</Redirect>`));
+      const result = await call({}, { maxSeconds: 600 });
+      expect(verbsOf(result.steps)).toEqual([verb.startsWith('<Say') ? 'Say' : 'Play']);
+      expect(result.steps.at(-1)).toMatchObject({ detail: expect.stringMatching(/×∞ \(until the caller hangs up\)$/) });
+      expect(result.durationSeconds).toBe(600);
+      expect(paths()).not.toContain('POST /never');
+      host.requests.splice(0);
+    }
   });
 });
 
@@ -185,6 +229,26 @@ describe('when a <Dial> runs', () => {
     expect(verbStep(result, 'Dial')?.detail).toBe('+15557654321 (15 s, caller ID +15550006666)');
   });
 
+  it('then the action gets DialBridged: true when the parties talked, false when a whisper declined the call', async () => {
+    host.set('/start', twiml('<Dial action="/dialed"><Number url="/whisper">+15557654321</Number></Dial>'));
+    host.set('/whisper', twiml('<Gather numDigits="1" action="/accept"><Say>Press a key</Say></Gather><Hangup/>'));
+    host.set('/accept', twiml(''));
+    const accepted = await call({ callee: [{ digits: '1' }] });
+    const dialed = () => host.requests.filter((r) => r.path === '/dialed').at(-1)?.params;
+    expect(dialed()).toMatchObject({ DialCallStatus: 'completed', DialBridged: 'true' });
+    expect(verbStep(accepted, 'Dial')?.result).toBe('answered, 30 s');
+    const whisperLeg = host.requests.find((r) => r.path === '/whisper');
+    expect(whisperLeg?.params).toMatchObject({ ParentCallSid: accepted.callSid, Direction: 'outbound-dial' });
+    expect(whisperLeg?.signatureValid).toBe(true);
+    const declined = await call({ callee: [] });
+    // Answered (completed), yet never bridged: only DialBridged tells the two apart.
+    expect(dialed()).toMatchObject({ DialCallStatus: 'completed', DialBridged: 'false', DialCallDuration: '0' });
+    expect(verbStep(declined, 'Dial')?.result).toBe('answered, declined at the whisper');
+    host.set('/start', twiml('<Dial action="/dialed">+15557654321</Dial>'));
+    await call({ dial: ['busy'] });
+    expect(dialed()).toMatchObject({ DialCallStatus: 'busy', DialBridged: 'false' });
+  });
+
   it('then without an action the document goes on after the call', async () => {
     host.set('/start', twiml('<Dial>+15557654321</Dial><Say>After</Say>'));
     expect(verbsOf((await call()).steps)).toEqual(['Dial', 'Say']);
@@ -192,7 +256,7 @@ describe('when a <Dial> runs', () => {
 });
 
 describe('when a <Record> runs', () => {
-  it('then the recording callback, the transcription callback and the action get Twilio’s parameters', async () => {
+  it('then the action comes first, then the recording and transcription callbacks, with Twilio’s parameters', async () => {
     host.set(
       '/start',
       twiml(
@@ -203,8 +267,9 @@ describe('when a <Record> runs', () => {
     host.set('/rec', { status: 204 });
     host.set('/tr', { status: 204 });
     const result = await call({ recordSeconds: 7, transcription: 'Call me back' });
-    expect(paths()).toEqual(['POST /start', 'POST /rec', 'POST /tr', 'POST /done']);
-    const [, rec, tr, done] = host.requests;
+    // Twilio: the RecordingUrl may not be fetchable yet when the action arrives; the status callback says so.
+    expect(paths()).toEqual(['POST /start', 'POST /done', 'POST /rec', 'POST /tr']);
+    const [, done, rec, tr] = host.requests;
     expect(rec).toMatchObject({
       signatureValid: true,
       params: { RecordingStatus: 'completed', RecordingDuration: '7' },
@@ -222,18 +287,57 @@ describe('when a <Record> runs', () => {
     expect(host.requests[1]?.params.RecordingDuration).toBe('3');
   });
 
-  it('then silence skips the action and the document goes on (an absent recording is reported when asked)', async () => {
+  it.each([
+    ['1 s', 1],
+    ['121 s', 121],
+  ])('then a %s recording is not transcribed (Twilio transcribes 2 to 120 s)', async (_, seconds) => {
+    host.set('/start', twiml('<Record action="/done" transcribe="true" transcribeCallback="/tr"/>'));
+    host.set('/done', twiml(''));
+    host.set('/tr', { status: 204 });
+    await call({ recordSeconds: seconds });
+    expect(paths()).toEqual(['POST /start', 'POST /done']);
+  });
+
+  it('then silence still requests the action (RecordingDuration 0), so verbs after <Record> are not reached', async () => {
     host.set(
       '/start',
       twiml(
-        '<Record action="/done" recordingStatusCallback="/rec" recordingStatusCallbackEvent="completed absent"/><Say>Nothing recorded</Say>',
+        '<Record action="/done" recordingStatusCallback="/rec" recordingStatusCallbackEvent="completed absent"/><Say>Never</Say>',
       ),
     );
+    host.set('/done', twiml('<Say>Nothing recorded</Say>'));
     host.set('/rec', { status: 204 });
     const result = await call({ recordSeconds: 0 });
-    expect(paths()).toEqual(['POST /start', 'POST /rec']);
-    expect(host.requests[1]?.params.RecordingStatus).toBe('absent');
+    expect(paths()).toEqual(['POST /start', 'POST /done', 'POST /rec']);
+    expect(host.requests[1]?.params).toMatchObject({ RecordingDuration: '0' });
+    expect(host.requests[1]?.params.Digits).toBeUndefined();
+    expect(host.requests[2]?.params.RecordingStatus).toBe('completed');
     expect(verbsOf(result.steps)).toEqual(['Record', 'Say']);
+    expect(verbStep(result, 'Say')?.detail).toBe('"Nothing recorded"');
+  });
+
+  it('then a recording Twilio finds silent ends absent: the action gets 0 s, the callback RecordingStatus absent', async () => {
+    host.set(
+      '/start',
+      twiml('<Record action="/done" recordingStatusCallback="/rec" recordingStatusCallbackEvent="completed absent"/>'),
+    );
+    host.set('/done', twiml(''));
+    host.set('/rec', { status: 204 });
+    const result = await call({ recordEnds: ['absent'] });
+    expect(host.requests[1]?.params.RecordingDuration).toBe('0');
+    expect(host.requests[2]?.params.RecordingStatus).toBe('absent');
+    expect(verbStep(result, 'Record')?.result).toBe('absent (16102)');
+  });
+
+  it('then a caller who hangs up while recording: the action gets Digits=hangup, and what it answers is not played', async () => {
+    host.set('/start', twiml('<Record action="/done" recordingStatusCallback="/rec"/>'));
+    host.set('/done', twiml('<Say>Thanks</Say>'));
+    host.set('/rec', { status: 204 });
+    const result = await call({ recordSeconds: 6, recordEnds: ['hangup'] });
+    expect(paths()).toEqual(['POST /start', 'POST /done', 'POST /rec']);
+    expect(host.requests[1]?.params).toMatchObject({ Digits: 'hangup', RecordingDuration: '6' });
+    expect(verbsOf(result.steps)).toEqual(['Record']);
+    expect(result.status).toBe('completed');
   });
 });
 
@@ -256,12 +360,18 @@ describe('when queues and messages run', () => {
     expect(host.requests[1]?.params.QueueResult).toBe('bridged');
   });
 
-  it('then <Message> in a call is noted, and its action gets SmsStatus', async () => {
-    host.set('/start', twiml('<Message action="/sent">Your code is 1234</Message>'));
+  it('then the old voice verb <Sms> in a call is noted, and its action gets SmsStatus', async () => {
+    host.set('/start', twiml('<Sms action="/sent">Your code is 1234</Sms>'));
     host.set('/sent', twiml(''));
     const result = await call();
-    expect(verbStep(result, 'Message')?.detail).toBe('to +15550001111: "Your code is 1234"');
+    expect(verbStep(result, 'Sms')?.detail).toBe('to +15550001111: "Your code is 1234"');
     expect(host.requests[1]?.params.SmsStatus).toBe('sent');
+  });
+
+  it('then <Message>, a messaging verb, ends a call with 12200 as Twilio does', async () => {
+    host.set('/start', twiml('<Message>Your code is 1234</Message>'));
+    const result = await call();
+    expect(result.error).toMatchObject({ code: 12200 });
   });
 });
 

@@ -36,11 +36,22 @@ describe('when an SMS arrives at /sms', () => {
     expect(await reply({ Body: '{From}' })).toBe('Hi +15551234567, you said: {From}');
   });
 
-  it.each([['HELP'], ['help'], ['  Help  '], ['INFO']])('then %p gets the help text', async (body) => {
-    expect(await reply({ Body: body })).toBe(
-      'Reply with any message and we will get back to you. Reply STOP to opt out.',
-    );
-  });
+  it.each([['HELP'], ['help'], ['  Help  '], ['INFO']])(
+    'then %p gets no reply by default: on a long code Twilio answers it itself (a second reply would be billed)',
+    async (body) => {
+      expect(await reply({ Body: body })).toBeUndefined();
+    },
+  );
+
+  it.each([['HELP'], ['help'], ['  Help  '], ['INFO']])(
+    'then with SMS_ANSWER_HELP=true (a short code) %p gets our help text',
+    async (body) => {
+      const shortCode = createApp(testConfig({ SMS_ANSWER_HELP: 'true' }));
+      expect(await reply({ Body: body }, shortCode)).toBe(
+        'Reply with any message and we will get back to you. Reply STOP to opt out.',
+      );
+    },
+  );
 
   it('then a message with media is acknowledged', async () => {
     expect(await reply({ Body: '', NumMedia: '2', MediaUrl0: 'https://api.twilio.com/m/1' })).toBe(
@@ -52,7 +63,7 @@ describe('when an SMS arrives at /sms', () => {
     expect(await reply({ Body: body })).toBeUndefined();
   });
 
-  it.each([['STOP'], ['stop'], ['Unsubscribe'], ['START']])(
+  it.each([['STOP'], ['stop'], ['Unsubscribe'], ['START'], ['YES'], ['yes'], ['Unstop']])(
     'then the keyword %p, which Twilio answers itself, gets an empty <Response/>',
     async (body) => {
       expect(await reply({ Body: body })).toBeUndefined();

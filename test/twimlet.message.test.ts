@@ -4,7 +4,7 @@ import { createApp } from '../src/app';
 import { testConfig } from './support/config';
 import { signatureFor, signedGet, signedPost } from './support/signing';
 import { PUBLIC_BASE } from './support/config';
-import { parseTwiml, verbs } from './support/twiml';
+import { only, parseTwiml, verbs } from './support/twiml';
 
 const app = createApp(testConfig());
 
@@ -57,10 +57,24 @@ describe('when /twiml/message is fetched', () => {
     expect(doc.children[0]?.attrs).toEqual({ voice: 'Polly.Lupe', language: 'es-US' });
   });
 
-  it('then a malformed Voice is a 400 with the reason, not TwiML', async () => {
+  it('then a Voice we do not know goes to Twilio as written (Twilio decides), and markup in it is no voice at all', async () => {
+    const unknown = parseTwiml(
+      (await signedGet(app, '/twiml/message', { 'Message[0]': 'x', Voice: 'Polly.Newvoice-Generative' })).text,
+    );
+    expect(only(unknown, 'Say').attrs.voice).toBe('Polly.Newvoice-Generative');
     const res = await signedGet(app, '/twiml/message', { 'Message[0]': 'x', Voice: '"><Hangup/>' });
-    expect(res.status).toBe(400);
-    expect(res.body).toEqual({ error: expect.stringMatching(/^Voice must be/) });
+    expect(res.status).toBe(200);
+    const doc = parseTwiml(res.text);
+    expect(verbs(doc)).toEqual(['Say']);
+    expect(only(doc, 'Say').attrs.voice ?? '').not.toContain('Hangup');
+  });
+
+  it('then a malformed Language is ignored rather than failing the call', async () => {
+    const doc = parseTwiml(
+      (await signedGet(app, '/twiml/message', { 'Message[0]': 'x', Language: 'not a tag!' })).text,
+    );
+    expect(verbs(doc)).toEqual(['Say']);
+    expect(only(doc, 'Say').attrs.language).not.toBe('not a tag!');
   });
 
   it('then no message at all answers an empty <Response/>', async () => {

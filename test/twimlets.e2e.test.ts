@@ -71,12 +71,20 @@ describe('when a call walks /twiml/simulring with whispers', () => {
     expect(verbs(result).at(-1)?.verb).toBe('Hangup');
   });
 
-  it('then a called party who presses nothing (voicemail) fails the human check: not connected', async () => {
-    const result = await call(`${simulring}&FailUrl=${encodeURIComponent('/twiml/message?Message=Try later')}`, {
-      dial: ['answered'],
-    });
+  it('then without HumanCheck (as the original) a called party who presses nothing is connected: the first to answer takes the call', async () => {
+    const result = await call(simulring, { dial: ['answered'] });
+    expect(verbs(result).find((s) => s.verb === 'Dial')?.result).toBe('answered, 30 s');
+  });
+
+  it('then with HumanCheck a called party who presses nothing (voicemail) declines: DialBridged=false sends the caller on', async () => {
+    const result = await call(
+      `${simulring}&HumanCheck=true&FailUrl=${encodeURIComponent('/twiml/message?Message=Try later')}`,
+      {
+        dial: ['answered'],
+      },
+    );
     const dial = verbs(result).find((s) => s.verb === 'Dial');
-    expect(dial?.result).toBe('no-answer');
+    expect(dial?.result).toBe('answered, declined at the whisper');
     expect(dial?.nested?.filter((s): s is VerbStep => s.type === 'verb').map((s) => s.verb)).toEqual([
       'Gather',
       'Hangup',

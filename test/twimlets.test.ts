@@ -23,6 +23,26 @@ async function twiml(
   return parseTwiml(res.text);
 }
 
+const parameterRefusals = () =>
+  logs.entries().filter((e) => e.msg === 'twimlet parameter refused: answered with an apology');
+
+/**
+ * A bad twimlet parameter: Twilio hears TwiML (an apology and a hang-up, never a 4xx that plays "an
+ * application error has occurred"), and the log names the reason.
+ */
+async function expectApology(path: string, reason: RegExp, method: 'GET' | 'POST' = 'POST', params = CALL) {
+  const before = parameterRefusals().length;
+  const res = await (method === 'GET' ? signedGet : signedPost)(app, path, params);
+  expect(res.status).toBe(200);
+  expect(res.type).toBe('text/xml');
+  const doc = parseTwiml(res.text);
+  expect(verbs(doc)).toEqual(['Say', 'Hangup']);
+  expect(doc.children[0]?.text).toMatch(/^Sorry, something went wrong/);
+  expect(parameterRefusals().slice(before)).toEqual([
+    expect.objectContaining({ level: 40, reason: expect.stringMatching(reason) }),
+  ]);
+}
+
 const refusals = () => logs.entries().filter((e) => e.msg === 'dial refused by the toll-fraud guard');
 const egressRefusals = () => logs.entries().filter((e) => e.msg === 'TwiML refused by the egress policy');
 const numbers = (dial: TwimlNode) => dial.children.filter((c) => c.name === 'Number');
@@ -40,10 +60,8 @@ describe('/twiml/echo', () => {
     ['<Document/>', /12102/],
     ['<Response><Speak/></Response>', /12200/],
     ['', /Twiml is required/],
-  ])('refuses %p with a 400 naming the problem', async (doc, reason) => {
-    const res = await signedGet(app, '/twiml/echo', { Twiml: doc });
-    expect(res.status).toBe(400);
-    expect(res.body.error).toMatch(reason);
+  ])('refuses %p: the caller hears an apology, the log names the problem', async (doc, reason) => {
+    await expectApology(`/twiml/echo?${new URLSearchParams({ Twiml: doc })}`, reason, 'GET', {} as typeof CALL);
   });
 
   it('puts every dialled number through the egress policy: a refused one gets an apology, logged without it', async () => {
@@ -131,22 +149,51 @@ describe('/twiml/forward', () => {
     }
   });
 
-  it('answers 400 for a missing PhoneNumber, a bad Timeout or a bad FailUrl', async () => {
-    const queries: Array<Record<string, string>> = [
-      {},
-      { PhoneNumber: '+15557654321', Timeout: 'soon' },
-      { PhoneNumber: '+15557654321', FailUrl: 'ftp://x' },
-    ];
-    for (const query of queries) {
-      const search = new URLSearchParams(query).toString();
-      const res = await signedPost(app, search ? `/twiml/forward?${search}` : '/twiml/forward', CALL);
-      expect(res.status).toBe(400);
+  it('apologises for a missing PhoneNumber or a FailUrl that is no http(s) URL, naming the reason in the log', async () => {
+    await expectApology('/twiml/forward', /PhoneNumber is required/);
+    await expectApology(`/twiml/forward?PhoneNumber=%2B15557654321&FailUrl=ftp%3A%2F%2Fx`, /FailUrl must be/);
+  });
+
+  it.each([
+    ['soon', '20'],
+    ['0', '20'],
+    ['-5', '20'],
+    ['601', '20'],
+    ['12.5', '20'],
+    ['1', '5'],
+    ['4', '5'],
+    ['5', '5'],
+    ['600', '600'],
+  ])('Timeout=%p rings for %s s (Twilio: 5 to 600; anything else is the default)', async (timeout, expected) => {
+    const dial = only(await twiml('/twiml/forward', { PhoneNumber: '+15557654321', Timeout: timeout }), 'Dial');
+    expect(dial.attrs.timeout).toBe(expected);
+  });
+
+  it.each([
+    ['voicemail?Email=a%40example.com', `${PUBLIC_BASE}/twiml/voicemail?Email=a%40example.com`],
+    ['/voice', `${PUBLIC_BASE}/voice`],
+    ['../bins/hello', `${PUBLIC_BASE}/bins/hello`],
+    ['https://example.com/fail', 'https://example.com/fail'],
+  ])('a FailUrl of %p resolves against the twimlet URL to %s', async (failUrl, expected) => {
+    const dial = only(await twiml('/twiml/forward', { PhoneNumber: '+15557654321', FailUrl: failUrl }), 'Dial');
+    expect(new URL(dial.attrs.action as string).searchParams.get('FailUrl')).toBe(expected);
+  });
+
+  it.each([
+    ['DialBridged=false (a whisper declined)', { DialCallStatus: 'completed', DialBridged: 'false' }, ['Redirect']],
+    ['DialBridged=true', { DialCallStatus: 'completed', DialBridged: 'true' }, ['Hangup']],
+    ['no DialBridged, completed', { DialCallStatus: 'completed' }, ['Hangup']],
+    ['no DialBridged, busy', { DialCallStatus: 'busy' }, ['Redirect']],
+  ])('after the dial, %s → %j', async (_, dialed, expected) => {
+    for (const path of ['/twiml/forward', '/twiml/simulring', '/twiml/callme']) {
+      const doc = await twiml(path, { Dial: 'true', FailUrl: '/voice' }, { ...CALL, ...dialed });
+      expect(verbs(doc)).toEqual(expected);
     }
   });
 });
 
 describe('/twiml/simulring', () => {
-  it('rings every allowed number at once, each whispered with a human check; refused ones are dropped', async () => {
+  it('rings every allowed number at once, each whispered (no human check unless asked); refused ones are dropped', async () => {
     const dial = only(
       await twiml('/twiml/simulring', {
         'PhoneNumbers[0]': '+15557654321',
@@ -159,8 +206,13 @@ describe('/twiml/simulring', () => {
     expect(numbers(dial).map((n) => n.text)).toEqual(['+15557654321', '+15558887777']);
     const whisper = new URL(numbers(dial)[0]?.attrs.url as string);
     expect(whisper.pathname).toBe('/twiml/whisper');
-    expect(Object.fromEntries(whisper.searchParams)).toEqual({ Message: 'Sales call', HumanCheck: 'true' });
+    expect(Object.fromEntries(whisper.searchParams)).toEqual({ Message: 'Sales call' });
     expect(dial.attrs.timeout).toBe('20');
+    const checked = only(
+      await twiml('/twiml/simulring', { 'PhoneNumbers[0]': '+15557654321', HumanCheck: '1' }),
+      'Dial',
+    );
+    expect(new URL(numbers(checked)[0]?.attrs.url as string).searchParams.get('HumanCheck')).toBe('true');
   });
 
   it('apologises when no number may be dialled, and hangs up or redirects after the dial', async () => {
@@ -174,6 +226,32 @@ describe('/twiml/simulring', () => {
       { ...CALL, DialCallStatus: 'no-answer' },
     );
     expect(only(failed, 'Redirect').text).toBe(`${PUBLIC_BASE}/voice`);
+  });
+});
+
+describe('/twiml/callme', () => {
+  it('rings PhoneNumber (20 s default) with the Message whispered, no human check, and comes back with Dial=true', async () => {
+    const dial = only(
+      await twiml('/twiml/callme', {
+        PhoneNumber: '+15557654321',
+        Message: 'Call from the website',
+        FailUrl: '/voice',
+      }),
+      'Dial',
+    );
+    expect(dial.attrs.timeout).toBe('20');
+    expect(numbers(dial).map((n) => n.text)).toEqual(['+15557654321']);
+    const whisper = new URL(numbers(dial)[0]?.attrs.url as string);
+    expect(whisper.pathname).toBe('/twiml/whisper');
+    expect(Object.fromEntries(whisper.searchParams)).toEqual({ Message: 'Call from the website' });
+    const action = new URL(dial.attrs.action as string);
+    expect(action.pathname).toBe('/twiml/callme');
+    expect(Object.fromEntries(action.searchParams)).toEqual({ Dial: 'true', FailUrl: `${PUBLIC_BASE}/voice` });
+  });
+
+  it('refuses a number outside the allow-list with an apology, and apologises without PhoneNumber', async () => {
+    expect(verbs(await twiml('/twiml/callme', { PhoneNumber: '+19005550000' }))).toEqual(['Say', 'Hangup']);
+    await expectApology('/twiml/callme', /PhoneNumber is required/);
   });
 });
 
@@ -218,7 +296,7 @@ describe('/twiml/findme', () => {
     expect(verbs(connected)).toEqual(['Hangup']);
   });
 
-  it('skips refused numbers and refuses more than 10 numbers', async () => {
+  it('skips refused numbers, and of more than 10 numbers tries the first 10 (what the original meant to do)', async () => {
     const dial = only(
       await twiml('/twiml/findme', { 'PhoneNumbers[0]': '+19005550000', 'PhoneNumbers[1]': '+15550000002' }),
       'Dial',
@@ -227,7 +305,11 @@ describe('/twiml/findme', () => {
     const eleven = Object.fromEntries(
       Array.from({ length: 11 }, (_, i) => [`PhoneNumbers[${i}]`, `+1555000000${i % 10}`]),
     );
-    expect((await signedPost(app, `/twiml/findme?${new URLSearchParams(eleven)}`, CALL)).status).toBe(400);
+    const first = only(await twiml('/twiml/findme', eleven), 'Dial');
+    expect(numbers(first).map((n) => n.text)).toEqual(['+15550000000']);
+    const action = new URL(first.attrs.action as string);
+    const rest = [...action.searchParams].filter(([k]) => k.startsWith('PhoneNumbers')).map(([, v]) => v);
+    expect(rest).toEqual(Array.from({ length: 9 }, (_, i) => `+1555000000${i + 1}`));
   });
 });
 
@@ -281,10 +363,28 @@ describe('/twiml/menu', () => {
     expect(only(support, 'Redirect').text).toBe('https://example.com/support');
   });
 
-  it('apologises for an invalid choice and asks again; without options it is a 400', async () => {
+  it('apologises for an invalid choice and asks again; without options the caller hears an apology', async () => {
     const doc = await twiml('/twiml/menu', query, { ...CALL, Digits: '9' });
-    expect(verbs(doc)).toEqual(['Say', 'Gather']);
+    expect(verbs(doc)).toEqual(['Say', 'Gather', 'Redirect']);
     expect(doc.children[0]?.text).toBe("Sorry, that wasn't a valid option.");
-    expect((await signedPost(app, '/twiml/menu?Message=x', CALL)).status).toBe(400);
+    await expectApology('/twiml/menu?Message=x', /Options\[key\]=url is required/);
+  });
+
+  it('after silence asks again: a <Redirect> to itself, without the caller data (as the original)', async () => {
+    const doc = await twiml('/twiml/menu', query);
+    expect(verbs(doc)).toEqual(['Gather', 'Redirect']);
+    const again = only(doc, 'Redirect');
+    expect(again.text).toBe(only(doc, 'Gather').attrs.action);
+    expect(new URL(again.text).pathname).toBe('/twiml/menu');
+    expect(new URL(again.text).searchParams.get('Digits')).toBeNull();
+  });
+
+  it.each([
+    ['message?Message=Sales', `${PUBLIC_BASE}/twiml/message?Message=Sales`],
+    ['/voice', `${PUBLIC_BASE}/voice`],
+    ['menu?Options%5B1%5D=/voice', `${PUBLIC_BASE}/twiml/menu?Options%5B1%5D=/voice`],
+  ])('a relative option %p resolves against the twimlet URL to %s', async (option, expected) => {
+    const doc = await twiml('/twiml/menu', { 'Options[1]': option }, { ...CALL, Digits: '1' });
+    expect(only(doc, 'Redirect').text).toBe(expected);
   });
 });

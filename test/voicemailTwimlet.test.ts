@@ -15,7 +15,7 @@ const CALL = { CallSid: 'CA0123456789abcdef0123456789abcdef', From: '+1555123456
 describe('when /twiml/voicemail answers a call', () => {
   const app = createApp(testConfig());
 
-  it('then it greets, records with a transcription callback to itself, and covers an empty recording', async () => {
+  it('then it greets and records with a transcription callback to itself, with no maxLength (Twilio: 3600 s)', async () => {
     const res = await signedPost(app, '/twiml/voicemail?Email=owner%40example.com&Message=Leave%20it%20here', CALL);
     const doc = parseTwiml(res.text);
     expect(verbs(doc)).toEqual(['Say', 'Record', 'Say', 'Hangup']);
@@ -24,18 +24,71 @@ describe('when /twiml/voicemail answers a call', () => {
       action: `${PUBLIC_BASE}/twiml/voicemail?Email=owner%40example.com`,
       transcribe: 'true',
       transcribeCallback: `${PUBLIC_BASE}/twiml/voicemail?Email=owner%40example.com&Transcription=true`,
-      maxLength: '120',
       playBeep: 'true',
     });
+    expect(only(doc, 'Record').attrs.maxLength).toBeUndefined();
+    const limited = only(parseTwiml((await signedPost(app, '/twiml/voicemail?MaxLength=60', CALL)).text), 'Record');
+    expect(limited.attrs.maxLength).toBe('60');
+    expect(new URL(limited.attrs.action as string).searchParams.get('MaxLength')).toBe('60');
   });
 
-  it('then Transcribe=false records without transcription, a URL Message is played, and a bad Email is a 400', async () => {
+  it.each(['false', 'FALSE', 'no', 'off', '0'])('then Transcribe=%s records without transcription', async (value) => {
+    const doc = parseTwiml((await signedPost(app, `/twiml/voicemail?Transcribe=${value}`, CALL)).text);
+    expect(only(doc, 'Record').attrs.transcribe).toBeUndefined();
+    expect(only(doc, 'Record').attrs.transcribeCallback).toBeUndefined();
+  });
+
+  it('then a URL Message is played, a comma-separated Email list is taken, and a bad Email is an apology', async () => {
     const doc = parseTwiml(
       (await signedPost(app, '/twiml/voicemail?Transcribe=false&Message=https%3A%2F%2Fx%2Fgreet.mp3', CALL)).text,
     );
     expect(doc.children[0]).toMatchObject({ name: 'Play', text: 'https://x/greet.mp3' });
-    expect(only(doc, 'Record').attrs.transcribe).toBeUndefined();
-    expect((await signedPost(app, '/twiml/voicemail?Email=not-an-address', CALL)).status).toBe(400);
+    const list = parseTwiml(
+      (await signedPost(app, '/twiml/voicemail?Email=a%40example.com,%20b%40example.com', CALL)).text,
+    );
+    expect(verbs(list)).toEqual(['Say', 'Record', 'Say', 'Hangup']);
+    for (const email of ['not-an-address', 'a%40example.com,nope']) {
+      const bad = await signedPost(app, `/twiml/voicemail?Email=${email}`, CALL);
+      expect(bad.status).toBe(200);
+      expect(verbs(parseTwiml(bad.text))).toEqual(['Say', 'Hangup']);
+      expect(parseTwiml(bad.text).children[0]?.text).toMatch(/^Sorry, something went wrong/);
+    }
+  });
+
+  it.each([
+    ['a message', { RecordingDuration: '7' }, 'Thank you for your message. Goodbye.'],
+    ['silence (0 s)', { RecordingDuration: '0' }, 'We did not receive a message. Goodbye.'],
+    [
+      'an absent recording',
+      { RecordingDuration: '3', RecordingStatus: 'absent' },
+      'We did not receive a message. Goodbye.',
+    ],
+  ])('then the action after %s answers %p', async (_, recording, said) => {
+    const doc = parseTwiml(
+      (
+        await signedPost(app, '/twiml/voicemail', {
+          ...CALL,
+          RecordingUrl: 'https://api.twilio.com/r/RE1',
+          ...recording,
+        })
+      ).text,
+    );
+    expect(verbs(doc)).toEqual(['Say', 'Hangup']);
+    expect(doc.children[0]?.text).toBe(said);
+  });
+
+  it('then the action after the caller hung up while recording (Digits=hangup) just hangs up', async () => {
+    const doc = parseTwiml(
+      (
+        await signedPost(app, '/twiml/voicemail', {
+          ...CALL,
+          RecordingUrl: 'https://api.twilio.com/r/RE1',
+          RecordingDuration: '4',
+          Digits: 'hangup',
+        })
+      ).text,
+    );
+    expect(verbs(doc)).toEqual(['Hangup']);
   });
 });
 
@@ -102,6 +155,48 @@ describe('when a caller leaves a voicemail (simulated call)', () => {
       `New voicemail from +15551234567: ${recordingUrl}`,
       'Voicemail transcript from +15551234567: Please call me back about the order.',
     ]);
+  });
+
+  const walk = (script: Parameters<typeof runCall>[1]) =>
+    runCall(
+      {
+        url: `${server.url}/twiml/voicemail?Email=owner%40example.com,%20second%40example.com`,
+        from: '+15551234567',
+        to: '+15550006666',
+        accountSid: TEST_ACCOUNT_SID,
+        authToken: TEST_AUTH_TOKEN,
+      },
+      script,
+    );
+  const said = (steps: readonly Step[]) =>
+    steps.filter((s) => s.type === 'verb' && s.verb === 'Say').map((s) => (s as { detail: string }).detail);
+
+  it.each([
+    ['stays silent', { recordSeconds: 0 }],
+    ['is found silent by Twilio (absent)', { recordEnds: ['absent' as const] }],
+  ])(
+    'then a caller who %s hears "we did not receive a message", and nobody is e-mailed or texted',
+    async (_, script) => {
+      const mails = smtp.received.length;
+      const texts = twilioApi.requestsTo('Messages').length;
+      const result = await walk(script);
+      expect(result.error).toBeUndefined();
+      expect(said(result.steps).at(-1)).toBe('"We did not receive a message. Goodbye."');
+      await new Promise((r) => setTimeout(r, 200));
+      expect(smtp.received.length).toBe(mails);
+      expect(twilioApi.requestsTo('Messages').length).toBe(texts);
+    },
+  );
+
+  it('then a caller who hangs up while recording still has the message e-mailed to every address of the list', async () => {
+    const mails = smtp.received.length;
+    const result = await walk({ recordSeconds: 9, recordEnds: ['hangup'] });
+    expect(result.error).toBeUndefined();
+    expect(said(result.steps)).not.toContain('"Thank you for your message. Goodbye."'); // nobody left to hear it
+    const received = await smtp.waitFor(mails + 1);
+    const notice = received.slice(mails).find((m) => m.subject === 'New voicemail from +15551234567');
+    expect(notice?.to).toBe('owner@example.com, second@example.com');
+    expect(notice?.text).toMatch(/Length: 9 s\./);
   });
 
   it('then an SMTP server that cannot be reached is logged (without the URL) and the caller is unaffected', async () => {

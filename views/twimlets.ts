@@ -122,32 +122,43 @@ export interface MenuTwimletInput {
   readonly say: SayOptions;
 }
 
-/** menu: the message inside a <Gather>; after an invalid choice, an apology first. */
+/**
+ * menu: the message inside a <Gather>; after an invalid choice, an apology first; after silence, the menu
+ * again (a <Redirect> to itself, as the original twimlet), until the caller chooses or hangs up.
+ */
 export function menuTwimlet(input: MenuTwimletInput): string {
   const response = new VoiceResponse();
   if (input.invalidChoice) say(response, TWIMLET_PHRASES.invalidOption, input.say);
   const numDigits = Math.max(1, ...input.keys.map((k) => k.length));
   const gather = response.gather({ numDigits, action: input.actionUrl, method: 'POST' });
   if (input.message) sayOrPlay(gather, input.message, input.say);
+  response.redirect({ method: 'POST' }, input.actionUrl);
   return response.toString();
 }
+
+export const TWIMLET_VOICEMAIL = {
+  greeting: 'Please leave a message after the beep.',
+  thanks: 'Thank you for your message. Goodbye.',
+  nothing: 'We did not receive a message. Goodbye.',
+} as const;
 
 export interface VoicemailTwimletInput {
   /** Played (URL) or spoken before the beep; a default when absent. */
   readonly message?: string;
   readonly transcribe: boolean;
-  readonly maxLength: number;
+  /** Undefined: Twilio's own limit (3600 s), as the original twimlet. */
+  readonly maxLength?: number;
   readonly actionUrl: string;
   readonly transcribeCallbackUrl: string;
   readonly say: SayOptions;
 }
 
-/** voicemail: the greeting, then <Record>; reached past the record only when nothing was recorded. */
+/** voicemail: the greeting, then <Record>; past the record only on older Twilio, when nothing was recorded. */
 export function voicemailTwimlet(input: VoicemailTwimletInput): string {
   const response = new VoiceResponse();
-  sayOrPlay(response, input.message ?? 'Please leave a message after the beep.', input.say);
+  sayOrPlay(response, input.message ?? TWIMLET_VOICEMAIL.greeting, input.say);
   addVoicemailRecord(response, input);
-  say(response, 'We did not receive a message. Goodbye.', input.say);
+  say(response, TWIMLET_VOICEMAIL.nothing, input.say);
   response.hangup();
   return response.toString();
 }
@@ -195,8 +206,8 @@ export function conferencePasswordTwimlet(input: ConferencePasswordInput): strin
     finishOnKey: '#',
   });
   say(gather, 'Please enter the conference password, then press pound.', input.say);
-  say(response, 'We did not receive a password. Goodbye.', input.say);
-  response.hangup();
+  // Silence: ask again (the original's <Redirect/>), until the caller keys the code or hangs up.
+  response.redirect({ method: 'POST' }, input.actionUrl);
   return response.toString();
 }
 
@@ -218,7 +229,8 @@ export function conferenceTwimlet(input: ConferenceInput): string {
     {
       startConferenceOnEnter: input.startConferenceOnEnter,
       endConferenceOnExit: input.endConferenceOnExit,
-      ...(input.waitUrl ? { waitUrl: input.waitUrl, waitMethod: 'POST' as const } : {}),
+      // GET, as Twilio advises for static audio (and as the original twimlet asked).
+      ...(input.waitUrl ? { waitUrl: input.waitUrl, waitMethod: 'GET' as const } : {}),
     },
     input.name,
   );

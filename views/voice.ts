@@ -89,7 +89,8 @@ export interface VoicemailInput {
 
 export interface VoicemailRecord {
   readonly actionUrl: string;
-  readonly maxLength: number;
+  /** Undefined: Twilio's default (3600 s). */
+  readonly maxLength?: number;
   readonly transcribe: boolean;
   readonly transcribeCallbackUrl: string;
   readonly recordingStatusUrl?: string;
@@ -100,7 +101,7 @@ export function addVoicemailRecord(response: InstanceType<typeof VoiceResponse>,
   response.record({
     action: record.actionUrl,
     method: 'POST',
-    maxLength: record.maxLength,
+    ...(record.maxLength !== undefined ? { maxLength: record.maxLength } : {}),
     playBeep: true,
     finishOnKey: '#',
     ...(record.recordingStatusUrl
@@ -119,7 +120,8 @@ export function voicemailTwiml(input: VoicemailInput): string {
   say(response, input.intro, input.say);
   say(response, input.prompt, input.say);
   addVoicemailRecord(response, input);
-  // Reached only when nothing was recorded (Twilio then skips the action and continues here).
+  // Twilio requests the action after every <Record> (the action decides, from RecordingDuration, whether
+  // anything was said); older Twilio skipped it for an empty recording and continued here.
   say(response, PHRASES.noRecording, input.say);
   response.hangup();
   return response.toString();

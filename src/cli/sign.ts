@@ -3,7 +3,7 @@
 //   npm run --silent sign -- POST /voice From=+15551234567 Digits=1
 //   npm run --silent sign -- GET /twiml/message 'Message[0]=Hello World'
 //   npm run --silent sign -- POST /callbacks/call-status --json '{"CallSid":"CA123"}'
-import { parseArgs } from 'node:util';
+import { withoutCredentials } from '../config';
 import { configOrExit } from '../processConfig';
 import { signedCurl } from './signedCurl';
 
@@ -14,7 +14,8 @@ TWILIO_AUTH_TOKEN and the URL Twilio would call: --base-url, else PUBLIC_BASE_UR
 
   METHOD        GET or POST (default POST). GET puts the parameters in the query string.
   PATH          the route, e.g. /voice or /twiml/message (may carry its own ?query)
-  NAME=VALUE    webhook parameters, e.g. From=+15551234567 Digits=1 'Message[0]=Hello World'
+  NAME=VALUE    webhook parameters, e.g. From=+15551234567 Digits=1 'Message[0]=Hello World' (any name,
+                -x=1 included; after --, every argument is one)
   --json BODY   send BODY as application/json, signed through ?bodySHA256= (POST, no NAME=VALUE)
   --base-url    the public origin to sign for, overriding PUBLIC_BASE_URL
   -h, --help    this text`;
@@ -24,18 +25,56 @@ function fail(message: string): never {
   process.exit(2);
 }
 
+interface Arguments {
+  readonly json?: string;
+  readonly baseUrl?: string;
+  readonly help: boolean;
+  readonly positionals: string[];
+}
+
+/**
+ * Our three options, and everything else is a positional: a parameter may be named like an option (-x=1),
+ * which a general option parser would refuse with a stack trace.
+ */
+function parse(argv: readonly string[]): Arguments {
+  const positionals: string[] = [];
+  let json: string | undefined;
+  let baseUrl: string | undefined;
+  let help = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const valueOf = (name: string): string => {
+      if (arg.startsWith(`${name}=`)) return arg.slice(name.length + 1);
+      const next = argv[++i];
+      if (next === undefined) fail(`${name} needs a value\n\n${USAGE}`);
+      return next;
+    };
+    if (arg === '--') {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (arg === '-h' || arg === '--help') help = true;
+    else if (arg === '--json' || arg.startsWith('--json=')) json = valueOf('--json');
+    else if (arg === '--base-url' || arg.startsWith('--base-url=')) baseUrl = valueOf('--base-url');
+    else positionals.push(arg);
+  }
+  return { json, baseUrl, help, positionals };
+}
+
+/** The URL curl will send, and so the one to sign: spaces and other characters a URL cannot hold encoded. */
+function requestUrl(base: string, path: string): string {
+  try {
+    return new URL(base + path).href;
+  } catch {
+    fail(`"${path}" does not make a URL with ${withoutCredentials(base)}`);
+  }
+}
+
 function main(): void {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      json: { type: 'string' },
-      'base-url': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const values = parse(process.argv.slice(2));
   if (values.help) return void process.stdout.write(`${USAGE}\n`);
 
-  const args = [...positionals];
+  const args = [...values.positionals];
   const method = /^(GET|POST)$/i.test(args[0] ?? '') ? (args.shift() as string).toUpperCase() : 'POST';
   const path = args.shift();
   if (!path || !path.startsWith('/')) fail(`a PATH starting with / is required\n\n${USAGE}`);
@@ -46,7 +85,7 @@ function main(): void {
   });
 
   const config = configOrExit();
-  const base = (values['base-url'] ?? config.publicBaseUrl ?? `http://localhost:${config.port}`).replace(/\/+$/, '');
+  const base = (values.baseUrl ?? config.publicBaseUrl ?? `http://localhost:${config.port}`).replace(/\/+$/, '');
   if (!config.twilio.authToken) {
     process.stderr.write(
       'sign: TWILIO_AUTH_TOKEN is not set; printing an unsigned command (the server accepts it only while its check is off)\n',
@@ -55,7 +94,7 @@ function main(): void {
   try {
     const command = signedCurl({
       method: method as 'GET' | 'POST',
-      url: base + path,
+      url: requestUrl(base, path),
       params,
       json: values.json,
       authToken: config.twilio.authToken,
@@ -66,4 +105,9 @@ function main(): void {
   }
 }
 
-main();
+try {
+  main();
+} catch (err) {
+  // Whatever went wrong, a reason and exit 2: never a stack trace.
+  fail((err as Error).message);
+}

@@ -30,7 +30,9 @@ Caller actions, used in order, one per <Gather> (after the last, the caller stay
 Other outcomes:
   --dial OUTCOME        how each <Dial> ends, in order: answered (default), busy, no-answer, failed
   --callee-press DIGITS what the answering party presses at a whisper (<Number url>), in order
-  --record-seconds N    length of each <Record> (default 5; 0 records nothing)
+  --record-seconds N    length of each <Record> (default 5; 0 is silence)
+  --record-end HOW      how each <Record> ends, in order: key (default), hangup (the caller hangs up
+                        while recording), absent (Twilio found only silence)
   --queue OUTCOME       how an <Enqueue> wait ends: bridged (default) or hangup
 Options:
   --url URL             the webhook to call (required for call and sms)
@@ -71,6 +73,7 @@ function parse() {
         dial: { type: 'string', multiple: true },
         'callee-press': { type: 'string', multiple: true },
         'record-seconds': { type: 'string' },
+        'record-end': { type: 'string', multiple: true },
         queue: { type: 'string' },
         port: { type: 'string' },
         json: { type: 'boolean' },
@@ -109,7 +112,12 @@ function scriptFrom({ values, tokens }: Parsed): CallScript {
     if (!/^[0-9*#w]+$/.test(digits)) usageError(`--callee-press takes keys 0-9, * and #, got "${digits}"`);
     return { digits };
   });
-  return { inputs, dial, recordSeconds, queue: values.queue as CallScript['queue'], callee };
+  const recordEnds = (values['record-end'] ?? []).map((how) => {
+    if (!['key', 'hangup', 'absent'].includes(how))
+      usageError(`--record-end takes key, hangup or absent, got "${how}"`);
+    return how as 'key' | 'hangup' | 'absent';
+  });
+  return { inputs, dial, recordSeconds, recordEnds, queue: values.queue as CallScript['queue'], callee };
 }
 
 function requireUrl(url: string | undefined): string {

@@ -34,6 +34,8 @@ export interface TwimlPreviewOptions {
   readonly publicBaseUrl: string;
   /** Signs the preview as Twilio would; undefined when signatures are not checked. */
   readonly authToken: string | undefined;
+  /** The HTTP authentication Twilio would present (from PUBLIC_BASE_URL), if any. */
+  readonly credentials?: { readonly username: string; readonly password: string };
 }
 
 /** The `error` of a JSON answer (our routes' 4xx reasons), else the status. */
@@ -56,6 +58,10 @@ export function createTwimlPreview(app: () => Express, options: TwimlPreviewOpti
       'content-type': 'application/x-www-form-urlencoded',
       host: new URL(options.publicBaseUrl).host,
     };
+    if (options.credentials) {
+      const { username, password } = options.credentials;
+      headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+    }
     if (options.authToken) {
       headers['x-twilio-signature'] = getExpectedTwilioSignature(options.authToken, options.publicBaseUrl + path, {
         ...params,

@@ -7,40 +7,60 @@ import { badRequest } from './errors';
 import { param, type Params } from './params';
 import { urlBuilder } from './publicUrl';
 
-/** Voice and Language from the URL, falling back to the configured ones; a malformed value is a 400. */
+/** Anything that can be a voice name Twilio knows or will know: passed on, and Twilio decides. */
+const VOICE_TOKEN = /^[\w.:-]{1,64}$/;
+
+/**
+ * Voice and Language from the URL, falling back to the configured ones. As twimlets.com, a value we do not
+ * recognise never fails the call: an unknown voice name (a token such as "man" or a new Polly voice) goes to
+ * Twilio as written; a malformed language tag is ignored.
+ */
 export function sayOptionsFrom(params: Params, defaults: SayOptions): SayOptions {
   const voice = param(params, 'Voice')?.trim() || undefined;
   const language = param(params, 'Language')?.trim() || undefined;
-  if (voice && !SAY_VOICE.test(voice))
-    throw badRequest('Voice must be a Twilio voice name such as alice or Polly.Joanna');
-  if (language && !LANGUAGE_TAG.test(language)) throw badRequest('Language must be a language tag such as en-US');
-  return { voice: voice ?? defaults.voice, language: language ?? defaults.language };
+  return {
+    voice: voice && (SAY_VOICE.test(voice) || VOICE_TOKEN.test(voice)) ? voice : defaults.voice,
+    language: language && LANGUAGE_TAG.test(language) ? language : defaults.language,
+  };
 }
 
+/** Twilio's <Dial timeout> range; below it Twilio rings 5 s anyway (and adds about 5 s of its own). */
+export const DIAL_TIMEOUT = { min: 5, max: 600 } as const;
+
+/**
+ * Timeout for a twimlet's <Dial>: whole seconds, 1–4 raised to Twilio's minimum of 5; anything else (not a
+ * number, 0, above 600) is the twimlet's default, as twimlets.com passes it to Twilio, which ignores it.
+ */
 export function timeoutFrom(params: Params, fallback: number): number {
   const raw = param(params, 'Timeout')?.trim();
-  if (!raw) return fallback;
+  if (!raw || !/^\d{1,4}$/.test(raw)) return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 600)
-    throw badRequest('Timeout must be a whole number of seconds from 1 to 600');
-  return n;
+  if (n < 1 || n > DIAL_TIMEOUT.max) return fallback;
+  return Math.max(DIAL_TIMEOUT.min, n);
 }
 
-/** FailUrl (absolute http(s), or a path on this server), resolved and normalised; undefined when not given. */
+/**
+ * A URL a twimlet hands the call to (FailUrl, a menu option), resolved as twimlets.com's was: a relative one
+ * against the twimlet's own URL ("voicemail?Email=…" from /twiml/forward is /twiml/voicemail); a path from the
+ * root ("/voice") on this server's public base URL, path prefix included. Undefined unless http(s).
+ */
+export function resolveTwimletUrl(req: Request, base: string | undefined, raw: string): string | undefined {
+  const urlFor = urlBuilder(req, base);
+  const rooted = raw.startsWith('/') && !raw.startsWith('//');
+  const here = urlFor(req.path);
+  const target = rooted ? urlFor(raw) : raw;
+  if (!URL.canParse(target, here)) return undefined;
+  const url = new URL(target, here);
+  return url.protocol === 'http:' || url.protocol === 'https:' ? url.toString() : undefined;
+}
+
+/** FailUrl resolved against the twimlet's URL and normalised; undefined when not given. */
 export function failUrlFrom(req: Request, params: Params, base: string | undefined): string | undefined {
   const raw = param(params, 'FailUrl')?.trim();
   if (!raw) return undefined;
-  const absolute = /^https?:\/\//i.test(raw)
-    ? raw
-    : raw.startsWith('/') && !raw.startsWith('//')
-      ? urlBuilder(req, base)(raw)
-      : undefined;
-  try {
-    if (absolute) return new URL(absolute).toString();
-  } catch {
-    // falls through to the 400 below
-  }
-  throw badRequest('FailUrl must be an http(s) URL or a path starting with /');
+  const url = resolveTwimletUrl(req, base, raw);
+  if (!url) throw badRequest('FailUrl must be an http(s) URL, or a path relative to the twimlet');
+  return url;
 }
 
 /** A twimlet's own URL with only its own parameters (a GET webhook's query also carries Twilio's). */

@@ -1,9 +1,12 @@
 // Owns the one error path: a 404 for unknown paths, and an error handler that answers in the caller's terms:
-// TwiML for Twilio webhooks that passed the signature check (so a caller never hears "application error"),
-// JSON for everything else. Never HTML, never a stack trace.
+// TwiML for Twilio webhooks that passed the signature check, a bad twimlet parameter included (so a caller
+// never hears "an application error has occurred", 11200: they hear a short apology, and the reason is
+// logged), JSON for everything else, and for an API preview of a route (so the API can name the reason).
+// Never HTML, never a stack trace.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { callParams, param } from '../http/params';
 import { sendTwiml } from '../http/twiml';
+import { isPreview } from '../http/twimlPreview';
 import { twimlKindOf } from '../http/twimlKind';
 import { ServiceError } from '../services/errors';
 import type { SayOptions } from '../../views/say';
@@ -32,19 +35,24 @@ export function errorHandler(say: SayOptions): ErrorRequestHandler {
     if (res.headersSent) return next(err);
     // Service errors were logged where they happened; their JSON is safe to show.
     if (err instanceof ServiceError) return void res.status(err.httpStatus).json(err.toJSON());
+    const kind = twimlKindOf(res);
+    const fromTwilio = kind !== undefined && res.locals[TWILIO_TRUSTED] === true && !isPreview(req);
     const clientStatus = clientErrorStatus(err);
     if (clientStatus !== undefined) {
       // Bad input (malformed body, too large, invalid parameter): the reason is safe to show.
       const message = err.expose === true && typeof err.message === 'string' ? err.message : 'bad request';
-      return void res.status(clientStatus).json({ error: message });
+      if (!fromTwilio) return void res.status(clientStatus).json({ error: message });
+      // The operator's URL is wrong: Twilio would only hear a 4xx as "application error". The reason goes
+      // to the log (parameter names, never values), the caller hears an apology.
+      req.log.warn({ status: clientStatus, reason: message }, 'twimlet parameter refused: answered with an apology');
+      return sendTwiml(res, kind === 'voice' ? apologyTwiml(say) : messagingTwiml(undefined));
     }
     const params = callParams(req);
     req.log.error(
       { err, callSid: param(params, 'CallSid'), messageSid: param(params, 'MessageSid') },
       'request failed',
     );
-    const kind = twimlKindOf(res);
-    if (kind && res.locals[TWILIO_TRUSTED] === true) {
+    if (fromTwilio) {
       return sendTwiml(res, kind === 'voice' ? apologyTwiml(say) : messagingTwiml(undefined));
     }
     res.status(500).json({ error: 'internal error' });

@@ -17,6 +17,7 @@ export interface SignatureCheckOptions {
 export const TWILIO_TRUSTED = 'twilioTrusted';
 
 const BODY_SHA256 = /[?&]bodySHA256=/;
+const CREDENTIALS = /^(https?:\/\/)[^@/?#]*@/i;
 
 function sameSignature(expected: string, given: string): boolean {
   const a = Buffer.from(expected);
@@ -51,7 +52,9 @@ function rejectionReason(req: Request, authToken: string, publicBaseUrl: string 
   try {
     if (BODY_SHA256.test(req.originalUrl)) {
       if (kind !== 'json' || req.rawBody === undefined) return 'bodySHA256 given but the body is not JSON';
-      return validateRequestWithBody(authToken, signature, url, req.rawBody)
+      const body = req.rawBody;
+      const signed = (u: string) => validateRequestWithBody(authToken, signature, u, body);
+      return signed(url) || signed(url.replace(CREDENTIALS, '$1'))
         ? undefined
         : 'signature or body hash does not match';
     }
@@ -59,7 +62,13 @@ function rejectionReason(req: Request, authToken: string, publicBaseUrl: string 
     // Fail closed: a body read by anything else would carry parameters no signature covered.
     if (kind === 'none' && req.body !== undefined) return 'a body the signature does not cover';
     const params = kind === 'form' ? (req.body as Record<string, unknown>) : {};
-    return formSignatureMatches(authToken, signature, url, params) ? undefined : 'signature does not match';
+    if (formSignatureMatches(authToken, signature, url, params)) return undefined;
+    // With user:password@ in the URL Twilio signs the URL as configured, credentials included; the same URL
+    // without them is accepted too (an HMAC with the auth token either way).
+    const bare = url.replace(CREDENTIALS, '$1');
+    return bare !== url && formSignatureMatches(authToken, signature, bare, params)
+      ? undefined
+      : 'signature does not match';
   } catch {
     // twilio's helpers parse the URL; a Host header that makes no URL is simply not a match.
     return 'request URL could not be rebuilt';

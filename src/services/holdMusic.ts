@@ -1,11 +1,12 @@
 // Owns finding hold music in a public S3-compatible bucket: the ListObjects (XML) listing, kept to .mp3 and
-// .wav files, cached for a few minutes per bucket. The endpoint comes from config and bucket names are
+// .wav and .ul (μ-law, as in Twilio's own hold music buckets) files, bucket names compared lower-case (as S3
+// host names resolve), cached for a few minutes per bucket. The endpoint comes from config and bucket names are
 // checked, so a request cannot point the server at another host.
 import { DOMParser } from '@xmldom/xmldom';
 import type { Logger } from '../logger';
 
 export const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const AUDIO = /\.(mp3|wav)$/i;
+const AUDIO = /\.(mp3|wav|ul)$/i;
 const CACHE_MS = 5 * 60_000;
 const MAX_CACHED_BUCKETS = 100;
 
@@ -30,7 +31,8 @@ function keysOf(xml: string): string[] | undefined {
 export function createHoldMusicSource(endpoint: string, timeoutMs = 5000): HoldMusicSource {
   const cache = new Map<string, { tracks: string[]; expires: number }>();
   return {
-    async tracks(bucket, log) {
+    async tracks(name, log) {
+      const bucket = name.toLowerCase();
       if (!BUCKET_NAME.test(bucket)) return undefined;
       const cached = cache.get(bucket);
       if (cached && cached.expires > Date.now()) return cached.tracks;

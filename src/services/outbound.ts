@@ -96,7 +96,22 @@ const SAFE_PATH = /^\/(?!\/)[A-Za-z0-9\-._~!$&'()*+,;=:@%/?[\]]*$/;
 const CALL_SID = /^CA[0-9a-f]{32}$/;
 const MESSAGE_SID = /^(SM|MM)[0-9a-f]{32}$/;
 
-const isoOrNull = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
+/** A date from Twilio's answer as ISO 8601; null when absent or unparseable (never a RangeError, never a 500). */
+const isoOrNull = (d: Date | null | undefined): string | null =>
+  d instanceof Date && !Number.isNaN(d.getTime()) ? d.toISOString() : null;
+
+/**
+ * A created resource's SID from Twilio's answer. A 2xx without one cannot be told apart from a success we
+ * can follow up: say so (502) instead of answering 201 with no SID, and tell the caller not to retry blindly
+ * (the call or message may exist).
+ */
+function createdSid(sid: unknown, pattern: RegExp, what: string): string {
+  if (typeof sid === 'string' && pattern.test(sid)) return sid;
+  throw new TwilioUnreachableError(
+    502,
+    `Twilio accepted the ${what} but its answer has no ${what} SID: look it up in the Twilio console before trying again`,
+  );
+}
 
 /** Collects field problems and throws them together, so a caller fixes everything in one go. */
 class Problems {
@@ -152,7 +167,8 @@ export function createOutbound(deps: OutboundDeps): OutboundService {
   function assertAllowed(to: string, action: string): void {
     const reason = deps.allowlist.refusal(to);
     if (!reason) return;
-    logger.warn({ to, action, reason }, 'outbound destination refused');
+    // The number stays out of the log (it is personal data); the caller's answer names it.
+    logger.warn({ action, reason }, 'outbound destination refused');
     throw new DestinationNotAllowedError(
       reason === 'no OUTBOUND_ALLOWLIST'
         ? 'Outbound calls and messages are disabled: set OUTBOUND_ALLOWLIST to the numbers or prefixes you allow, e.g. +15551234567,+1*'
@@ -191,10 +207,9 @@ export function createOutbound(deps: OutboundDeps): OutboundService {
       return await fn();
     } catch (err) {
       const failure = translateFailure(err, timeoutLabel);
-      logger.error(
-        { operation, kind: failure.kind, httpStatus: failure.httpStatus, message: failure.message },
-        'Twilio request failed',
-      );
+      // Twilio's message can quote the number ("Invalid 'To' Phone Number: +1…"): the code is logged, not it.
+      const code = failure instanceof TwilioApiError ? failure.twilio.code : undefined;
+      logger.error({ operation, kind: failure.kind, httpStatus: failure.httpStatus, code }, 'Twilio request failed');
       throw failure;
     }
   }
@@ -245,8 +260,9 @@ export function createOutbound(deps: OutboundDeps): OutboundService {
             : {}),
         }),
       );
-      logger.info({ callSid: call.sid, status: call.status, to }, 'outbound call placed');
-      return { sid: call.sid, status: call.status };
+      const sid = createdSid(call.sid, CALL_SID, 'call');
+      logger.info({ callSid: sid, status: call.status }, 'outbound call placed');
+      return { sid, status: call.status };
     },
 
     async sendSms(input) {
@@ -274,8 +290,9 @@ export function createOutbound(deps: OutboundDeps): OutboundService {
           statusCallback: `${baseUrl}/callbacks/message-status`,
         }),
       );
-      logger.info({ messageSid: message.sid, status: message.status, to }, 'outbound message sent');
-      return { sid: message.sid, status: message.status };
+      const sid = createdSid(message.sid, MESSAGE_SID, 'message');
+      logger.info({ messageSid: sid, status: message.status }, 'outbound message sent');
+      return { sid, status: message.status };
     },
 
     async getCall(sid) {

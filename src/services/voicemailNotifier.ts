@@ -16,7 +16,7 @@ export interface VoicemailNotice {
 
 export interface VoicemailNotifier {
   /** Sends every notification that is configured; never throws. */
-  notify(email: string | undefined, notice: VoicemailNotice): Promise<void>;
+  notify(emails: readonly string[], notice: VoicemailNotice): Promise<void>;
 }
 
 export interface NotifierSettings {
@@ -49,13 +49,18 @@ export function createVoicemailNotifier(settings: NotifierSettings): VoicemailNo
   const { logger } = settings;
   const mailer = settings.smtpUrl ? nodemailer.createTransport(settings.smtpUrl) : undefined;
 
-  async function email(to: string, notice: VoicemailNotice): Promise<void> {
+  async function email(to: readonly string[], notice: VoicemailNotice): Promise<void> {
     if (!mailer) {
       logger.warn({ callSid: notice.callSid }, 'voicemail e-mail not sent: SMTP_URL is not set');
       return;
     }
     try {
-      await mailer.sendMail({ from: settings.fromEmail, to, subject: subjectOf(notice), text: textOf(notice) });
+      await mailer.sendMail({
+        from: settings.fromEmail,
+        to: [...to],
+        subject: subjectOf(notice),
+        text: textOf(notice),
+      });
       logger.info({ callSid: notice.callSid, transcript: notice.transcript !== undefined }, 'voicemail e-mail sent');
     } catch (err) {
       const e = err as { code?: string; responseCode?: number };
@@ -79,7 +84,7 @@ export function createVoicemailNotifier(settings: NotifierSettings): VoicemailNo
 
   return {
     async notify(to, notice) {
-      await Promise.all([to ? email(to, notice) : Promise.resolve(), sms(notice)]);
+      await Promise.all([to.length > 0 ? email(to, notice) : Promise.resolve(), sms(notice)]);
     },
   };
 }

@@ -18,6 +18,7 @@ export interface RecordedRequest {
 }
 
 export type Fault =
+  | { readonly status: number; readonly json: unknown }
   | { readonly status: number; readonly code?: number; readonly message?: string }
   | { readonly hang: true }
   | { readonly reset: true }
@@ -34,6 +35,8 @@ export interface TwilioApiOptions {
     readonly script?: CallScript;
     /** Called with each finished call (the CLI prints its transcript). */
     readonly onCall?: (result: CallResult) => void;
+    /** How each created message ends, in order (default delivered); when they run out, delivered. */
+    readonly messageOutcomes?: ReadonlyArray<'delivered' | 'undelivered' | 'failed'>;
     /** Called with each message status callback sent. */
     readonly onMessageStatus?: (sid: string, status: string, httpStatus: number | undefined) => void;
   };
@@ -164,6 +167,7 @@ export class TwilioApiServer {
       res.writeHead(200, { 'Content-Type': 'application/json' });
       return void res.end('<html>Bad gateway</html>');
     }
+    if ('json' in fault) return this.json(res, fault.status, fault.json);
     this.json(
       res,
       fault.status,
@@ -176,8 +180,9 @@ export class TwilioApiServer {
     if (!to) return this.json(res, 400, errorBody(400, 21201, "No 'To' number is specified"));
     if (!E164.test(to)) return this.json(res, 400, errorBody(400, 21211, `Invalid 'To' Phone Number: ${to}`));
     if (!from) return this.json(res, 400, errorBody(400, 21213, "No 'From' number is specified"));
-    if (!url && !p.Twiml && !p.ApplicationSid)
-      return this.json(res, 400, errorBody(400, 21205, 'Url parameter is required.'));
+    // Twilio also takes Twiml or ApplicationSid instead; this stand-in plays out URLs only, so it refuses
+    // the others as Twilio refuses a call with none of them, rather than accept a call it cannot run.
+    if (!url) return this.json(res, 400, errorBody(400, 21205, 'Url parameter is required.'));
     const callSid = sid('CA');
     const uri = `${API}${this.options.accountSid}/Calls/${callSid}.json`;
     const now = twilioDate();
@@ -206,7 +211,6 @@ export class TwilioApiServer {
       phone_number_sid: null,
       queue_time: '0',
       trunk_sid: null,
-      annotation: null,
       uri,
       subresource_uris: {
         recordings: uri.replace('.json', '/Recordings.json'),
@@ -242,9 +246,18 @@ export class TwilioApiServer {
     this.options.execute?.onCall?.(result);
   }
 
+  private messageOutcomeIndex = 0;
+
   private async executeMessage(message: Record<string, unknown>, statusUrl: string | undefined): Promise<void> {
-    for (const status of ['queued', 'sent', 'delivered']) {
+    const outcomes = this.options.execute?.messageOutcomes ?? [];
+    const outcome = outcomes[this.messageOutcomeIndex++] ?? 'delivered';
+    // Twilio's error codes for the two endings: 30003 unreachable handset, 30008 unknown error.
+    const errorCode = outcome === 'undelivered' ? '30003' : outcome === 'failed' ? '30008' : undefined;
+    const statuses = outcome === 'failed' ? ['queued', 'failed'] : ['queued', 'sent', outcome];
+    for (const status of statuses) {
       message.status = status;
+      const final = status === outcome && errorCode !== undefined;
+      if (final) Object.assign(message, { error_code: Number(errorCode), error_message: null });
       if (!statusUrl) continue;
       const answer = await sendWebhook({
         url: statusUrl,
@@ -259,6 +272,7 @@ export class TwilioApiServer {
           MessageStatus: status,
           SmsStatus: status,
           ApiVersion: '2010-04-01',
+          ...(final ? { ErrorCode: errorCode as string } : {}),
         },
       });
       this.options.execute?.onMessageStatus?.(message.sid as string, status, answer.status);

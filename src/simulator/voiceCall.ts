@@ -18,8 +18,14 @@ export interface CallScript {
   readonly inputs?: readonly CallerInput[];
   /** How each <Dial> ends, in order; when they run out, the other party answers. */
   readonly dial?: readonly DialOutcome[];
-  /** Seconds spoken at each <Record>; 0 records nothing (default 5). */
+  /** Seconds spoken at each <Record>; 0 is silence (default 5). */
   readonly recordSeconds?: number;
+  /**
+   * How each <Record> ends, in order: "key" (finishOnKey pressed, or the silence timeout), "hangup" (the
+   * caller hangs up while recording: the action still gets Digits=hangup, then the call is over), "absent"
+   * (Twilio found only silence: RecordingStatus absent, warning 16102). Default "key".
+   */
+  readonly recordEnds?: ReadonlyArray<'key' | 'hangup' | 'absent'>;
   /** Seconds an answered <Dial> lasts (default 30). */
   readonly dialSeconds?: number;
   /** The text a transcription callback reports. */
@@ -50,8 +56,13 @@ export interface CallSpec {
   /** Signs every request; without it requests go unsigned. */
   readonly authToken?: string;
   readonly statusCallback?: StatusCallback;
-  /** TwiML documents fetched before the call is stopped as a loop (default 50). */
+  /** Stop after this many TwiML documents (a test's cut-off; unset, only time and silence limit a call). */
   readonly maxRequests?: number;
+  /**
+   * Simulated seconds after which the caller hangs up (default 14400, Twilio's four-hour limit): what ends a
+   * hold-music loop, or a <Say loop="0">.
+   */
+  readonly maxSeconds?: number;
   readonly timeoutMs?: number;
 }
 
@@ -70,6 +81,10 @@ export interface CallResult {
 export const newSid = (prefix: string): string => prefix + randomBytes(16).toString('hex');
 
 const API_VERSION = '2010-04-01';
+/** Twilio ends any call after four hours. */
+const MAX_CALL_SECONDS = 4 * 3600;
+/** Documents in a row during which the caller heard nothing: a <Redirect> loop that can only spin. */
+const MAX_SILENT_DOCUMENTS = 100;
 
 interface Goto {
   readonly url: string;
@@ -77,6 +92,17 @@ interface Goto {
   readonly params?: WebhookParams;
 }
 type Next = 'continue' | 'end' | Goto;
+
+/** The keys a <Gather> reports: those before the first finish key, at most numDigits. */
+function keysBefore(digits: string, finishOnKey: string, numDigits: number | undefined): string {
+  const stop = [...digits].findIndex((d) => finishOnKey.includes(d));
+  const kept = stop >= 0 ? digits.slice(0, stop) : digits;
+  return numDigits ? kept.slice(0, numDigits) : kept;
+}
+
+/** <Say loop="0"> and <Play loop="0">: Twilio repeats them until the call ends. */
+const isForever = (verb: TwimlElement): boolean =>
+  verb.name !== 'Pause' && verb.attrs.loop !== undefined && number(verb.attrs.loop, 1) === 0;
 
 /** Seconds a caller would spend hearing text: about 2.5 words a second. */
 const speakingSeconds = (text: string): number =>
@@ -96,7 +122,14 @@ class CallRun {
   readonly callSid: string;
   private readonly inputs: CallerInput[];
   private readonly dials: DialOutcome[];
+  private readonly recordEnds: Array<'key' | 'hangup' | 'absent'>;
+  /** Callbacks Twilio sends only once the next document was fetched (a recording after its action). */
+  private afterNextFetch: Array<() => Promise<void>> = [];
+  /** The caller has hung up: the next document is fetched (Twilio still requests it) but not played. */
+  private hungUp = false;
   private requests = 0;
+  private silentDocuments = 0;
+  private secondsAtLastFetch = -1;
   private seconds = 0;
   private answered = false;
   private sequence = 0;
@@ -110,6 +143,17 @@ class CallRun {
     this.callSid = spec.callSid ?? newSid('CA');
     this.inputs = [...(script.inputs ?? [])];
     this.dials = [...(script.dial ?? [])];
+    this.recordEnds = [...(script.recordEnds ?? [])];
+  }
+
+  private get maxSeconds() {
+    return this.spec.maxSeconds ?? MAX_CALL_SECONDS;
+  }
+
+  /** The caller hangs up now (the time limit, or a loop that never ends). */
+  private hangUpAtLimit(): void {
+    this.seconds = Math.max(this.seconds, this.maxSeconds);
+    this.hungUp = true;
   }
 
   private get direction() {
@@ -128,6 +172,7 @@ class CallRun {
       CallStatus: callStatus,
       Direction: this.direction,
       ApiVersion: API_VERSION,
+      ...(this.spec.parentCallSid ? { ParentCallSid: this.spec.parentCallSid } : {}),
     };
   }
 
@@ -139,9 +184,11 @@ class CallRun {
     let next: Goto | undefined = { url: this.spec.url, method: this.spec.method ?? 'POST' };
     while (next) {
       const verbs = await this.fetchDocument(next);
-      if (!verbs) break;
+      for (const send of this.afterNextFetch.splice(0)) await send();
+      if (!verbs || this.hungUp) break;
       next = await this.execute(verbs, next.url);
     }
+    for (const send of this.afterNextFetch.splice(0)) await send();
     if (!this.answered && this.status === 'completed' && !this.error) this.answer();
     await this.statusEvent('completed', this.status, this.answered ? { CallDuration: String(this.seconds) } : {});
     return {
@@ -187,10 +234,11 @@ class CallRun {
       timeoutMs: this.spec.timeoutMs,
       headers: { 'I-Twilio-Idempotency-Token': randomBytes(8).toString('hex') },
     });
+    // answer.url: the URL as requested, without any user:password@ of the configured one.
     this.steps.push(
       answer.ok
-        ? { type: 'callback', kind, url, status: answer.status }
-        : { type: 'callback', kind, url, status: answer.status, error: `${answer.code} ${answer.message}` },
+        ? { type: 'callback', kind, url: answer.url, status: answer.status }
+        : { type: 'callback', kind, url: answer.url, status: answer.status, error: `${answer.code} ${answer.message}` },
     );
   }
 
@@ -204,9 +252,17 @@ class CallRun {
   /** Fetches a TwiML document; undefined when the call must end (error, audio, text). */
   private async fetchDocument(target: Goto): Promise<readonly TwimlElement[] | undefined> {
     await Promise.all(this.pending.splice(0));
-    const limit = this.spec.maxRequests ?? 50;
-    if (this.requests >= limit)
-      return this.fail(undefined, `Step limit: more than ${limit} TwiML requests (a <Redirect> loop?)`);
+    const limit = this.spec.maxRequests;
+    if (limit !== undefined && this.requests >= limit)
+      return this.fail(undefined, `Step limit: more than ${limit} TwiML requests`);
+    if (this.seconds >= this.maxSeconds) {
+      this.steps.push({ type: 'verb', verb: 'Hangup', detail: `the caller hangs up after ${this.maxSeconds} s` });
+      return undefined;
+    }
+    this.silentDocuments = this.seconds > this.secondsAtLastFetch ? 0 : this.silentDocuments + 1;
+    this.secondsAtLastFetch = this.seconds;
+    if (this.silentDocuments > MAX_SILENT_DOCUMENTS)
+      return this.fail(undefined, `Loop: ${MAX_SILENT_DOCUMENTS} TwiML documents in a row played nothing`);
     this.requests += 1;
     const answer = await fetchRecorded(
       {
@@ -221,7 +277,7 @@ class CallRun {
       },
       this.steps,
     );
-    if (!answer.ok) return this.fail(answer.code, `${answer.message} (${target.method} ${target.url})`);
+    if (!answer.ok) return this.fail(answer.code, `${answer.message} (${target.method} ${answer.url})`);
     if (answer.contentType.startsWith('audio/')) {
       this.answer();
       this.steps.push({ type: 'verb', verb: 'Play', detail: answer.url });
@@ -233,7 +289,7 @@ class CallRun {
       return undefined;
     }
     if (!TWIML_CONTENT_TYPES.has(answer.contentType)) {
-      return this.fail(12300, `Invalid Content-Type: "${answer.contentType || 'none'}" from ${target.url}`);
+      return this.fail(12300, `Invalid Content-Type: "${answer.contentType || 'none'}" from ${answer.url}`);
     }
     const parsed = parseTwiml(answer.body, 'voice');
     if (!parsed.ok) return this.fail(parsed.code, parsed.message);
@@ -253,10 +309,11 @@ class CallRun {
     return { url: new URL(url || documentUrl, documentUrl).toString(), method: methodOf(method), params };
   }
 
-  /** Say, Play and Pause: what the caller hears (also inside Gather). */
+  /** Say, Play and Pause: what the caller hears (also inside Gather). loop="0" repeats until hang-up. */
   private hear(verb: TwimlElement): Step {
-    const loop = Math.max(1, number(verb.attrs.loop, 1));
-    const times = loop > 1 ? ` ×${loop}` : '';
+    const forever = isForever(verb);
+    const loop = forever ? 1 : Math.max(1, number(verb.attrs.loop, 1));
+    const times = forever ? ' ×∞ (until the caller hangs up)' : loop > 1 ? ` ×${loop}` : '';
     if (verb.name === 'Say') {
       this.seconds += speakingSeconds(verb.text) * loop;
       const text = verb.children.length > 0 ? spokenText(verb) : verb.text;
@@ -282,7 +339,8 @@ class CallRun {
       case 'Play':
       case 'Pause':
         this.steps.push(this.hear(verb));
-        return 'continue';
+        if (isForever(verb)) this.hangUpAtLimit();
+        return this.hungUp ? 'end' : 'continue';
       case 'Gather':
         return this.gather(verb, documentUrl);
       case 'Redirect':
@@ -306,7 +364,6 @@ class CallRun {
       case 'Leave':
         this.steps.push({ type: 'verb', verb: 'Leave', detail: '(not in a queue: ignored)' });
         return 'continue';
-      case 'Message':
       case 'Sms':
         return this.message(verb, documentUrl);
       default:
@@ -323,23 +380,24 @@ class CallRun {
     const input = this.inputs.shift() ?? { silence: true };
     let params: WebhookParams | undefined;
     let result: string;
-    if ('digits' in input && accepts.includes('dtmf')) {
-      let digits = input.digits;
-      const stop = [...digits].findIndex((d) => finishOnKey.includes(d));
-      if (stop >= 0) digits = digits.slice(0, stop);
-      if (numDigits) digits = digits.slice(0, numDigits);
-      params = { Digits: digits };
+    const pressed =
+      'digits' in input && accepts.includes('dtmf') ? keysBefore(input.digits, finishOnKey, numDigits) : '';
+    if ('digits' in input && pressed) {
+      params = { Digits: pressed };
       result = `pressed ${input.digits}`;
     } else if ('speech' in input && accepts.includes('speech')) {
       params = { SpeechResult: input.speech, Confidence: String(input.confidence ?? 0.92) };
       result = `said "${truncate(input.speech, 30)}"`;
     } else {
+      // Silence, or only the finish key (# first): Twilio counts both as no input.
       this.seconds += number(verb.attrs.timeout, 5);
-      result = 'no input';
+      result = 'digits' in input ? `pressed ${input.digits}: no input` : 'no input';
+      if (verb.children.some(isForever)) this.hangUpAtLimit();
     }
     const what = accepts.join(' ');
     const detail = `${what}${numDigits ? `, ${numDigits} digit${numDigits === 1 ? '' : 's'}` : ''}`;
     this.steps.push({ type: 'verb', verb: 'Gather', detail, result, nested });
+    if (this.hungUp) return 'end';
     if (params || verb.attrs.actionOnEmptyResult === 'true') {
       return this.goto(verb.attrs.action, verb.attrs.method, documentUrl, params ?? {});
     }
@@ -351,7 +409,9 @@ class CallRun {
       verb.children.length > 0
         ? verb.children.map((c) => (c.name === 'Number' ? c.text : `${c.name} ${c.text}`))
         : [verb.text];
-    let outcome = this.dials.shift() ?? 'answered';
+    const outcome = this.dials.shift() ?? 'answered';
+    /** Answered, but the whisper hung up (no key at a human check): Twilio reports completed, not bridged. */
+    let declined = false;
     const nested: Step[] = [];
     // The first <Number> with a url answers: the called party hears that document (a whisper) first.
     const whispered = verb.children.find((c) => c.name === 'Number' && c.attrs.url);
@@ -373,10 +433,10 @@ class CallRun {
       nested.push(...leg.steps);
       // A whisper that hangs up (no key at a human check) leaves the caller unconnected.
       const last = leg.steps.filter((st) => st.type === 'verb').at(-1);
-      if (leg.error || (last?.type === 'verb' && (last.verb === 'Hangup' || last.verb === 'Reject')))
-        outcome = 'no-answer';
+      if (leg.error || (last?.type === 'verb' && (last.verb === 'Hangup' || last.verb === 'Reject'))) declined = true;
     }
-    const seconds = outcome === 'answered' ? (this.script.dialSeconds ?? 30) : 0;
+    const bridged = outcome === 'answered' && !declined;
+    const seconds = bridged ? (this.script.dialSeconds ?? 30) : 0;
     this.seconds += seconds + (outcome === 'no-answer' ? number(verb.attrs.timeout, 30) : 0);
     const extras = [
       verb.attrs.timeout ? `${verb.attrs.timeout} s` : '',
@@ -388,7 +448,7 @@ class CallRun {
       type: 'verb',
       verb: 'Dial',
       detail: `${targets.join(', ')}${extras ? ` (${extras})` : ''}`,
-      result: outcome === 'answered' ? `answered, ${seconds} s` : outcome,
+      result: bridged ? `answered, ${seconds} s` : declined ? 'answered, declined at the whisper' : outcome,
       ...(nested.length > 0 ? { nested } : {}),
     });
     if (!verb.attrs.action) return 'continue';
@@ -396,23 +456,32 @@ class CallRun {
       DialCallStatus: outcome === 'answered' ? 'completed' : outcome,
       DialCallSid: newSid('CA'),
       DialCallDuration: String(seconds),
+      DialBridged: String(bridged),
     });
   }
 
+  /**
+   * <Record>, as Twilio does today: the action is requested after every recording, silent ones included
+   * (RecordingDuration 0), with Digits=hangup when the caller hung up; the recording status callback and the
+   * transcription follow the action (Twilio: the RecordingUrl may not be fetchable yet when the action
+   * arrives). Twilio transcribes recordings of 2 to 120 seconds only.
+   */
   private async record(verb: TwimlElement, documentUrl: string): Promise<Next> {
     const maxLength = number(verb.attrs.maxLength, 3600);
-    const seconds = Math.min(this.script.recordSeconds ?? 5, maxLength);
+    const ending = this.recordEnds.shift() ?? 'key';
+    const seconds = ending === 'absent' ? 0 : Math.min(this.script.recordSeconds ?? 5, maxLength);
     const beep = verb.attrs.playBeep === 'false' ? '' : ', beep';
     const recordingSid = newSid('RE');
     const recordingUrl = `https://api.twilio.com/${API_VERSION}/Accounts/${this.spec.accountSid}/Recordings/${recordingSid}`;
     this.seconds += seconds || number(verb.attrs.timeout, 5);
+    const heard = seconds > 0 ? `${seconds} s recording` : 'silence';
     this.steps.push({
       type: 'verb',
       verb: 'Record',
       detail: `max ${maxLength} s${beep}${verb.attrs.transcribe === 'true' ? ', transcribe' : ''}`,
-      result: seconds > 0 ? `${seconds} s recording` : 'silence: nothing recorded',
+      result: ending === 'hangup' ? `${heard}, caller hung up` : ending === 'absent' ? 'absent (16102)' : heard,
     });
-    const events = (verb.attrs.recordingStatusCallbackEvent ?? 'completed').split(/\s+/);
+    const status = ending === 'absent' ? 'absent' : 'completed';
     const recordingParams = {
       AccountSid: this.spec.accountSid,
       CallSid: this.callSid,
@@ -422,35 +491,42 @@ class CallRun {
       RecordingChannels: '1',
       RecordingSource: 'RecordVerb',
     };
+    const events = (verb.attrs.recordingStatusCallbackEvent ?? 'completed').split(/\s+/);
     const statusUrl = verb.attrs.recordingStatusCallback;
-    if (statusUrl && events.includes(seconds > 0 ? 'completed' : 'absent')) {
-      await this.callback(
-        'recording',
-        new URL(statusUrl, documentUrl).toString(),
-        methodOf(verb.attrs.recordingStatusCallbackMethod),
-        {
-          ...recordingParams,
-          RecordingStatus: seconds > 0 ? 'completed' : 'absent',
-        },
+    if (statusUrl && events.includes(status)) {
+      this.afterNextFetch.push(() =>
+        this.callback(
+          'recording',
+          new URL(statusUrl, documentUrl).toString(),
+          methodOf(verb.attrs.recordingStatusCallbackMethod),
+          { ...recordingParams, RecordingStatus: status },
+        ),
       );
     }
-    if (seconds === 0) return 'continue'; // nothing recorded: Twilio skips the action and goes on
-    if (verb.attrs.transcribe === 'true' && verb.attrs.transcribeCallback) {
+    const transcribeUrl = verb.attrs.transcribeCallback;
+    if (verb.attrs.transcribe === 'true' && transcribeUrl && seconds >= 2 && seconds <= 120) {
       // Unlike the recording status callback, Twilio's transcribeCallback carries the call's usual parameters too.
-      await this.callback('transcription', new URL(verb.attrs.transcribeCallback, documentUrl).toString(), 'POST', {
-        ...this.baseParams('in-progress'),
-        ...recordingParams,
-        TranscriptionSid: newSid('TR'),
-        TranscriptionStatus: 'completed',
-        TranscriptionText: this.script.transcription ?? 'This is a simulated voicemail.',
-      });
+      this.afterNextFetch.push(() =>
+        this.callback('transcription', new URL(transcribeUrl, documentUrl).toString(), 'POST', {
+          ...this.baseParams('in-progress'),
+          ...recordingParams,
+          TranscriptionSid: newSid('TR'),
+          TranscriptionStatus: 'completed',
+          TranscriptionText: this.script.transcription ?? 'This is a simulated voicemail.',
+        }),
+      );
     }
+    if (ending === 'hangup') this.hungUp = true;
     const finishOnKey = verb.attrs.finishOnKey ?? '1234567890*#';
     return this.goto(verb.attrs.action, verb.attrs.method, documentUrl, {
       RecordingUrl: recordingUrl,
       RecordingDuration: String(seconds),
       RecordingSid: recordingSid,
-      Digits: finishOnKey.includes('#') ? '#' : 'hangup',
+      ...(ending === 'hangup'
+        ? { Digits: 'hangup' }
+        : ending === 'key' && seconds > 0 && finishOnKey.includes('#')
+          ? { Digits: '#' }
+          : {}),
     });
   }
 

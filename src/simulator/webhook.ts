@@ -1,6 +1,9 @@
 // Owns requests as Twilio sends them: form-encoded POST (or GET with the parameters in the query), an
 // X-Twilio-Signature from the twilio package, Twilio's 15 s timeout and 64 kB limit, and failures reported
 // with Twilio's error codes (11200 retrieval failure, 11205 connection failure or timeout, 11750 too large).
+// A URL with user:password@ is fetched as Twilio does (HTTP authentication): first without credentials, and
+// again with them once the answer is 401 with a Basic WWW-Authenticate challenge; the signature covers the URL
+// as configured, credentials included. What is reported (steps, transcripts) never shows the password.
 import { getExpectedTwilioSignature } from 'twilio';
 
 export type Method = 'GET' | 'POST';
@@ -43,11 +46,23 @@ export function methodOf(value: string | undefined, fallback: Method = 'POST'): 
   return value?.toUpperCase() === 'GET' ? 'GET' : value?.toUpperCase() === 'POST' ? 'POST' : fallback;
 }
 
+const CREDENTIALS = /^(https?:\/\/)([^@/?#]*)@/i;
+
+/** The Basic credentials of a URL with user:password@, and the URL without them (what is fetched and shown). */
+function splitCredentials(url: string): { bare: string; authorization?: string } {
+  const match = CREDENTIALS.exec(url);
+  if (!match) return { bare: url };
+  const parsed = new URL(url);
+  const pair = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`;
+  return { bare: url.replace(CREDENTIALS, '$1'), authorization: `Basic ${Buffer.from(pair).toString('base64')}` };
+}
+
 export async function sendWebhook(request: WebhookRequest): Promise<WebhookAnswer | WebhookFailure> {
   const started = Date.now();
   const query = new URLSearchParams(request.params).toString();
-  const url =
+  const signedUrl =
     request.method === 'GET' && query ? `${request.url}${request.url.includes('?') ? '&' : '?'}${query}` : request.url;
+  const { bare: url, authorization } = splitCredentials(signedUrl);
   const headers: Record<string, string> = {
     'User-Agent': 'TwilioProxy/1.1 (twiml-server simulator)',
     ...request.headers,
@@ -55,7 +70,7 @@ export async function sendWebhook(request: WebhookRequest): Promise<WebhookAnswe
   if (request.authToken) {
     headers['X-Twilio-Signature'] = getExpectedTwilioSignature(
       request.authToken,
-      url,
+      signedUrl,
       request.method === 'POST' ? request.params : {},
     );
   }
@@ -69,14 +84,21 @@ export async function sendWebhook(request: WebhookRequest): Promise<WebhookAnswe
     ms: Date.now() - started,
   });
 
+  const signal = AbortSignal.timeout(request.timeoutMs ?? TWILIO_TIMEOUT_MS);
+  const send = (extra: Record<string, string>) =>
+    fetch(url, {
+      method: request.method,
+      headers: { ...headers, ...extra },
+      body: request.method === 'POST' ? query : undefined,
+      signal,
+    });
   let res: Response;
   try {
-    res = await fetch(url, {
-      method: request.method,
-      headers,
-      body: request.method === 'POST' ? query : undefined,
-      signal: AbortSignal.timeout(request.timeoutMs ?? TWILIO_TIMEOUT_MS),
-    });
+    res = await send({});
+    if (authorization && res.status === 401 && /^Basic\b/i.test(res.headers.get('www-authenticate') ?? '')) {
+      await res.body?.cancel();
+      res = await send({ Authorization: authorization });
+    }
   } catch (err) {
     const name = (err as Error).name;
     if (name === 'TimeoutError' || name === 'AbortError') {

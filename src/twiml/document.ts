@@ -37,7 +37,8 @@ const SCHEMA: Record<DocumentKind, Record<string, readonly string[]>> = {
     Reject: [],
     Enqueue: ['Task'],
     Leave: [],
-    Message: [],
+    // The old voice verb that texts during a call (twilio's VoiceResponse still builds it). <Message> is a
+    // messaging verb only: in a voice document Twilio rejects it (12200).
     Sms: [],
     // Real verbs this simulator does not play out; they are reported, not treated as errors.
     Connect: ['Stream', 'Room', 'Autopilot', 'VirtualAgent', 'ConversationRelay', 'Conversation', 'Assistant'],

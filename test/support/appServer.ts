@@ -12,12 +12,21 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-export async function startAppServer(overrides: Record<string, string | undefined> = {}): Promise<RunningApp> {
+export interface AppServerOptions {
+  /** user:password for PUBLIC_BASE_URL (webhooks with HTTP authentication); `url` stays without them. */
+  readonly credentials?: string;
+}
+
+export async function startAppServer(
+  overrides: Record<string, string | undefined> = {},
+  options: AppServerOptions = {},
+): Promise<RunningApp> {
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const base = options.credentials ? url.replace('://', `://${options.credentials}@`) : url;
   const logs = captureLogs();
-  server.on('request', createApp(testConfig({ PUBLIC_BASE_URL: url, ...overrides }), { logger: logs.logger }));
+  server.on('request', createApp(testConfig({ PUBLIC_BASE_URL: base, ...overrides }), { logger: logs.logger }));
   return {
     url,
     logs,

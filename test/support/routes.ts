@@ -10,6 +10,7 @@ export const TWILIO_ROUTES = [
   '/twiml/message',
   '/twiml/echo',
   '/twiml/forward',
+  '/twiml/callme',
   '/twiml/simulring',
   '/twiml/findme',
   '/twiml/whisper',

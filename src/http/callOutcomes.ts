@@ -1,0 +1,37 @@
+// Owns reading what Twilio reports at a verb's action: did a <Dial> connect the caller, and did a <Record>
+// keep a message. Both read Twilio's call data, so old and current Twilio behaviour give the same answer:
+//   - <Dial>: DialBridged ("true"/"false") when Twilio sends it, else DialCallStatus. A whispered leg that
+//     the called party declined ends "completed" without a bridge: only DialBridged tells.
+//   - <Record>: Twilio now requests the action even for a silent recording (older Twilio skipped it), and a
+//     recording detected as silent may end "absent" (warning 16102). A message is a recording URL with a
+//     duration of at least one second; "hangup" in Digits says the caller hung up while recording.
+import { param, type Params } from './params';
+
+const CONNECTED_STATUS = new Set(['completed', 'answered']);
+
+export function dialConnected(call: Params): boolean {
+  const bridged = param(call, 'DialBridged')?.toLowerCase();
+  if (bridged === 'true' || bridged === 'false') return bridged === 'true';
+  return CONNECTED_STATUS.has(param(call, 'DialCallStatus') ?? '');
+}
+
+export interface RecordingOutcome {
+  /** A recording worth presenting: its URL and length. Undefined for silence, an absent or no recording. */
+  readonly message?: { readonly url: string; readonly durationSeconds?: string };
+  /** The caller hung up during <Record> (Digits=hangup): nobody hears the answer. */
+  readonly callerHungUp: boolean;
+}
+
+/** The shortest recording that counts as a message (RecordingDuration is whole seconds: 0 is sub-second). */
+export const MIN_MESSAGE_SECONDS = 1;
+
+export function recordingOutcome(call: Params): RecordingOutcome {
+  const callerHungUp = param(call, 'Digits') === 'hangup';
+  const url = param(call, 'RecordingUrl')?.trim();
+  const absent = param(call, 'RecordingStatus') === 'absent';
+  const duration = param(call, 'RecordingDuration')?.trim();
+  // A missing duration is not silence: nothing is dropped on a guess.
+  const tooShort = duration !== undefined && duration !== '' && !(Number(duration) >= MIN_MESSAGE_SECONDS);
+  if (!url || absent || tooShort) return { callerHungUp };
+  return { callerHungUp, message: { url, ...(duration ? { durationSeconds: duration } : {}) } };
+}

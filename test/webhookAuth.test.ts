@@ -1,0 +1,127 @@
+// Webhook URLs with HTTP authentication (PUBLIC_BASE_URL=https://user:password@host): Twilio's first request
+// carries no credentials and is challenged (401 + WWW-Authenticate), the retry carries them and a signature
+// over the URL as configured. Checked with supertest on every kind of route, and end to end with the
+// simulator, which performs Twilio's challenge-and-retry; credentials never reach a log line.
+import { getExpectedTwilioSignature } from 'twilio';
+import request from 'supertest';
+import { createApp } from '../src/app';
+import { loadConfig, ConfigError } from '../src/config';
+import { runCall, type Step } from '../src/simulator/voiceCall';
+import { startAppServer } from './support/appServer';
+import { TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, testConfig, testEnv } from './support/config';
+import { captureLogs } from './support/logs';
+import { ALL_ROUTES } from './support/routes';
+import { parseTwiml } from './support/twiml';
+
+const USER = 'twilio';
+const PASSWORD = 'S3cret-pass_word';
+const BASE = `https://${USER}:${PASSWORD}@voice.example.com`;
+const BARE = 'https://voice.example.com';
+const CALL = { CallSid: 'CA0123456789abcdef0123456789abcdef', From: '+15551234567', To: '+15550006666' };
+const basic = (pair: string) => `Basic ${Buffer.from(pair).toString('base64')}`;
+
+const logs = captureLogs();
+const app = createApp(testConfig({ PUBLIC_BASE_URL: BASE }), { logger: logs.logger });
+
+function post(path: string, options: { authorization?: string; signedFor?: string } = {}) {
+  const req = request(app)
+    .post(path)
+    .set('X-Twilio-Signature', getExpectedTwilioSignature(TEST_AUTH_TOKEN, (options.signedFor ?? BASE) + path, CALL))
+    .type('form')
+    .send(new URLSearchParams(CALL).toString());
+  return options.authorization ? req.set('Authorization', options.authorization) : req;
+}
+
+describe('when PUBLIC_BASE_URL carries user:password@', () => {
+  it.each(ALL_ROUTES.filter((r) => r !== '/healthz').map((r) => [r]))(
+    'then %s without credentials is challenged with 401 and a Basic WWW-Authenticate, never TwiML',
+    async (route) => {
+      const res = await post(route);
+      expect(res.status).toBe(401);
+      expect(res.headers['www-authenticate']).toMatch(/^Basic realm="[^"]+"/);
+      expect(res.text).not.toContain('<Response');
+    },
+  );
+
+  it('then the retry with the credentials and a signature over the URL as configured is answered', async () => {
+    const res = await post('/voice', { authorization: basic(`${USER}:${PASSWORD}`) });
+    expect(res.status).toBe(200);
+    const gather = parseTwiml(res.text).children.find((c) => c.name === 'Gather');
+    // The URLs Twilio is handed carry the credentials, so the next request can authenticate too.
+    expect(gather?.attrs.action).toBe(`${BASE}/voice/menu`);
+  });
+
+  it('then a signature over the URL without the credentials is accepted as well (an HMAC with the token either way)', async () => {
+    expect((await post('/voice', { authorization: basic(`${USER}:${PASSWORD}`), signedFor: BARE })).status).toBe(200);
+  });
+
+  it.each([
+    ['a wrong password', basic(`${USER}:wrong`)],
+    ['a wrong user', basic(`other:${PASSWORD}`)],
+    ['the password with a byte more', basic(`${USER}:${PASSWORD}x`)],
+    ['no colon', basic(`${USER}${PASSWORD}`)],
+    ['another scheme', `Bearer ${PASSWORD}`],
+  ])('then %s is challenged again', async (_, authorization) => {
+    const res = await post('/voice', { authorization });
+    expect(res.status).toBe(401);
+  });
+
+  it('then the right credentials with a forged signature are still 403', async () => {
+    const res = await request(app)
+      .post('/voice')
+      .set('Authorization', basic(`${USER}:${PASSWORD}`))
+      .set('X-Twilio-Signature', 'forged')
+      .type('form')
+      .send(new URLSearchParams(CALL).toString());
+    expect(res.status).toBe(403);
+  });
+
+  it('then no log line shows the password', () => {
+    expect(logs.text()).not.toContain(PASSWORD);
+    expect(logs.entries().some((e) => e.msg === 'webhook request with wrong HTTP credentials')).toBe(true);
+  });
+
+  it('then a config error about the URL never echoes the password', () => {
+    let error: unknown;
+    try {
+      loadConfig(testEnv({ PUBLIC_BASE_URL: `ftp://${USER}:${PASSWORD}@voice.example.com` }));
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(String((error as Error).message)).toContain('ftp://***@voice.example.com');
+    expect(String((error as Error).message)).not.toContain(PASSWORD);
+    expect(() => loadConfig(testEnv({ PUBLIC_BASE_URL: `https://${USER}@voice.example.com` }))).toThrow(
+      /both a user name and a password/,
+    );
+  });
+});
+
+describe('when the simulator calls a server whose webhooks need HTTP authentication', () => {
+  it('then it is challenged, retries with the credentials, and the whole voicemail flow runs', async () => {
+    const server = await startAppServer({}, { credentials: `${USER}:${encodeURIComponent(PASSWORD)}` });
+    try {
+      const result = await runCall(
+        {
+          url: `${server.url.replace('://', `://${USER}:${PASSWORD}@`)}/voice`,
+          from: '+15551234567',
+          to: '+15550006666',
+          accountSid: TEST_ACCOUNT_SID,
+          authToken: TEST_AUTH_TOKEN,
+        },
+        { inputs: [{ digits: '2' }], recordSeconds: 6 },
+      );
+      expect(result.error).toBeUndefined();
+      const requests = result.steps.filter((s): s is Extract<Step, { type: 'request' }> => s.type === 'request');
+      expect(requests.map((r) => `${new URL(r.url).pathname} ${r.status}`)).toEqual([
+        '/voice 200',
+        '/voice/menu 200',
+        '/voice/voicemail 200',
+      ]);
+      expect(JSON.stringify(result.steps)).not.toContain(PASSWORD);
+      expect(server.logs.text()).not.toContain(PASSWORD);
+    } finally {
+      await server.close();
+    }
+  });
+});
