@@ -172,6 +172,41 @@ describe('when our service layer places an outbound call', () => {
   });
 });
 
+describe('when messages do not reach the handset', () => {
+  it('then the status callbacks end undelivered (30003) or failed (30008), and our app logs each ending', async () => {
+    const failing = await TwilioApiServer.start({
+      accountSid: TEST_ACCOUNT_SID,
+      authToken: TEST_AUTH_TOKEN,
+      execute: { messageOutcomes: ['undelivered', 'failed'] },
+    });
+    const sender = await startAppServer({ TWILIO_API_BASE_URL: failing.url, API_TOKEN, OUTBOUND_ALLOWLIST: '+1555*' });
+    try {
+      const send = async () => {
+        const res = await fetch(`${sender.url}/api/messages`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${API_TOKEN}`, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ to: '+15551234567', body: 'Hello' }),
+        });
+        return ((await res.json()) as { sid: string }).sid;
+      };
+      const undelivered = await send();
+      await failing.idle();
+      const failed = await send();
+      await failing.idle();
+      const statuses = (sid: string) =>
+        sender.logs.entries().filter((e) => e.callback === 'message-status' && e.messageSid === sid);
+      expect(statuses(undelivered).map((e) => e.status)).toEqual(['queued', 'sent', 'undelivered']);
+      expect(statuses(failed).map((e) => e.status)).toEqual(['queued', 'failed']);
+      expect(statuses(undelivered).at(-1)).toMatchObject({ errorCode: '30003' });
+      expect(statuses(failed).at(-1)).toMatchObject({ errorCode: '30008' });
+      expect(failing.messages.get(failed)).toMatchObject({ status: 'failed', error_code: 30008 });
+    } finally {
+      await sender.close();
+      await failing.close();
+    }
+  });
+});
+
 describe('when a text arrives at our number', () => {
   it('then HELP gets no reply of ours: on a long code Twilio answers it (SMS_ANSWER_HELP is off)', async () => {
     const result = await runInboundSms({
