@@ -1,7 +1,8 @@
 # twiml-server image: TypeScript built in one stage, production dependencies installed in another,
 # and only dist/ + production node_modules in the final image, run as the non-root "node" user.
-# The base is pinned to an exact Node 20 LTS release; pin it by digest as well in your registry.
-ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+# The base is pinned to an exact Node 24 LTS release (production runs Node 24; CI runs the tests on it too);
+# pin it by digest as well in your registry.
+ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app

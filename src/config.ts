@@ -1,5 +1,6 @@
 // Owns the process configuration: reads an environment object once, validates every variable with one
 // schema, and returns a frozen, typed Config. Nothing else in the app reads process.env.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { E164, LANGUAGE_TAG, SAY_VOICE } from './formats';
 import { HOST_NAME } from './policy/patterns';
@@ -171,6 +172,9 @@ const publicBaseUrl = httpBaseUrl(false);
 const variables = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: integerInRange(3000, 0, 65535),
+  HOST: optionalText.refine((v) => v === undefined || isIP(v) !== 0, {
+    message: 'must be an IP address to listen on, such as 127.0.0.1 (behind a proxy on the same machine) or ::',
+  }),
   PUBLIC_BASE_URL: httpBaseUrl(true),
   TWILIO_ACCOUNT_SID: optionalText.refine((v) => v === undefined || /^AC[0-9a-f]{32}$/.test(v), {
     message: 'must be an Account SID: "AC" followed by 32 lowercase hex characters',
@@ -287,6 +291,8 @@ type Env = z.output<typeof schema>;
 export interface Config {
   readonly env: Env['NODE_ENV'];
   readonly port: number;
+  /** The address to listen on; undefined: every interface. */
+  readonly host?: string;
   /**
    * The origin Twilio calls, as configured: with user:password@ when webhooks use HTTP authentication (then
    * every URL we hand Twilio carries them, as Twilio needs). Never log it: use withoutCredentials.
@@ -431,6 +437,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   return deepFreeze({
     env: e.NODE_ENV,
     port: e.PORT,
+    host: e.HOST,
     publicBaseUrl: e.PUBLIC_BASE_URL,
     ...webhookAuthOf(e.PUBLIC_BASE_URL),
     trustProxy: e.TRUST_PROXY,

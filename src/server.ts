@@ -50,12 +50,17 @@ function main(): void {
     process.stderr.write(`${err.message}\n`);
     process.exit(1);
   }
-  const server = app.listen(config.port);
+  const server = config.host === undefined ? app.listen(config.port) : app.listen(config.port, config.host);
   server.on('listening', () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     logger.info(
-      { port, env: config.env, publicBaseUrl: config.publicBaseUrl ? withoutCredentials(config.publicBaseUrl) : null },
+      {
+        port,
+        host: config.host ?? null,
+        env: config.env,
+        publicBaseUrl: config.publicBaseUrl ? withoutCredentials(config.publicBaseUrl) : null,
+      },
       `listening on port ${port}`,
     );
   });

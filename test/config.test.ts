@@ -75,6 +75,17 @@ describe('when a variable is invalid', () => {
       /^TWILIO_API_BASE_URL must start with http:\/\/ or https:\/\/, got "localhost:4010"/,
     ],
     ['TWILIO_TIMEOUT_MS', '100', /^TWILIO_TIMEOUT_MS must be a whole number from 500/],
+    ['HOST', 'localhost', /^HOST must be an IP address to listen on/],
+    [
+      'TWILIO_API_BASE_URL',
+      'https://user:pw@api.example.com',
+      /^TWILIO_API_BASE_URL must be an http\(s\) origin.*without query, fragment or credentials/,
+    ],
+    [
+      'PUBLIC_BASE_URL',
+      'https://user:@voice.example.com',
+      /^PUBLIC_BASE_URL must carry both a user name and a password/,
+    ],
   ])('then %s=%p is reported by name', (name, value, message) => {
     const problems = problemsOf({ [name]: value });
     expect(problems).toHaveLength(1);
@@ -113,6 +124,39 @@ describe('when running in production', () => {
     const config = loadConfig({ NODE_ENV: 'production', TWILIO_VALIDATE_SIGNATURE: 'false' });
     expect(config.validateSignatures).toBe(false);
     expect(config.warnings.join()).toMatch(/TWILIO_VALIDATE_SIGNATURE=false/);
+  });
+});
+
+describe('when voicemails are to be transcribed', () => {
+  it('then a limit above 120 s or a language other than en-US is warned about at start (Twilio transcribes neither)', () => {
+    const warnings = (env: Record<string, string>) => loadConfig({ VOICEMAIL_TRANSCRIBE: 'true', ...env }).warnings;
+    expect(warnings({ VOICEMAIL_MAX_LENGTH: '120', SAY_LANGUAGE: 'en-US' }).join('\n')).not.toMatch(/transcri/i);
+    expect(warnings({ VOICEMAIL_MAX_LENGTH: '300' })).toContainEqual(
+      expect.stringMatching(/VOICEMAIL_MAX_LENGTH is 300: Twilio transcribes recordings of 2 to 120 seconds only/),
+    );
+    expect(warnings({ VOICEMAIL_MAX_LENGTH: '60', SAY_LANGUAGE: 'es-MX' })).toContainEqual(
+      expect.stringMatching(/SAY_LANGUAGE is es-MX: .*English \(en-US\) only/),
+    );
+    expect(loadConfig({ VOICEMAIL_MAX_LENGTH: '300' }).warnings.join('\n')).not.toMatch(/transcri/i);
+  });
+});
+
+describe('when the server is to listen on one address', () => {
+  it.each(['127.0.0.1', '::1', '::'])('then HOST=%s is taken as given', (host) => {
+    expect(loadConfig({ HOST: host }).host).toBe(host);
+  });
+
+  it('then without HOST every interface is used', () => {
+    expect(loadConfig({}).host).toBeUndefined();
+  });
+});
+
+describe('when PUBLIC_BASE_URL carries credentials', () => {
+  it("then they become the webhooks' HTTP authentication, decoded, and the URL keeps them for Twilio", () => {
+    const config = loadConfig({ PUBLIC_BASE_URL: 'https://twilio:p%40ss%3Aword@voice.example.com/' });
+    expect(config.publicBaseUrl).toBe('https://twilio:p%40ss%3Aword@voice.example.com');
+    expect(config.webhookAuth).toEqual({ username: 'twilio', password: 'p@ss:word' });
+    expect(loadConfig({ PUBLIC_BASE_URL: 'https://voice.example.com' }).webhookAuth).toBeUndefined();
   });
 });
 

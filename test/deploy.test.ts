@@ -75,7 +75,9 @@ describe('when systemd reads deploy/twiml-server.service', () => {
 describe('when the container files are read', () => {
   it('then the Dockerfile pins its base, builds in stages, runs as node, and has a HEALTHCHECK', () => {
     const dockerfile = read('Dockerfile');
-    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:20\.\d+\.\d+-bookworm-slim$/m);
+    // Node 24 LTS: Node 20 reached end of life on 2026-04-30.
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24\.\d+\.\d+-bookworm-slim$/m);
+    expect((JSON.parse(read('package.json')) as { engines: { node: string } }).engines.node).toBe('>=22');
     expect(dockerfile.match(/^FROM /gm)?.length).toBe(3);
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
     expect(dockerfile).toMatch(/^USER node$/m);
