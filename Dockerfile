@@ -29,7 +29,7 @@ COPY --from=build /app/dist ./dist
 COPY bins ./bins
 USER node
 EXPOSE 3000
-HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # Node is PID 1 and handles SIGTERM itself (graceful drain in src/server.ts); `docker run --init` also works.
 CMD ["node", "dist/src/server.js"]

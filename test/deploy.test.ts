@@ -122,3 +122,41 @@ describe('when the production image installs only dependencies (npm ci --omit=de
     expect([...missing]).toEqual([]);
   });
 });
+
+describe('when the Azure guide is followed as pasted', () => {
+  const guide = read('docs/deploy-azure.md');
+
+  it('then it opens ports with one narrow rule each (TCP from the Internet), never also with az vm open-port', () => {
+    expect(guide).not.toMatch(/^\s*az vm open-port/m);
+    expect(guide.match(/az network nsg rule create/g)?.length).toBe(2);
+    expect(guide).toMatch(
+      /--protocol Tcp --priority 900 \\\n\s+--source-address-prefixes Internet --destination-port-ranges 80/,
+    );
+  });
+
+  it('then the VM gets the repository URL filled in, and one env file serves the app and every compose command', () => {
+    expect(read('deploy/cloud-init.yaml')).not.toMatch(/YOUR-ACCOUNT/);
+    expect(guide).toContain('sed "s|__REPO_URL__|$REPO_URL|" deploy/cloud-init.yaml > /tmp/twiml-cloud-init.yaml');
+    expect(read('deploy/cloud-init.yaml')).toContain('[ln, -sfn, /etc/twiml-server/env, /opt/twiml-server/.env]');
+    expect(read('deploy/cloud-init.yaml')).not.toContain('ENV_FILE=');
+  });
+
+  it('then the systemd path installs the production template, never .env.example, and says which file wins', () => {
+    expect(guide).toContain('sudo install -m 600 deploy/production.env /etc/twiml-server/env');
+    expect(guide).not.toMatch(/install -m 600 \.env\.example/);
+    expect(read('deploy/production.env')).toMatch(/^NODE_ENV=production$/m);
+    expect(read('deploy/production.env')).toMatch(/^PORT=80$/m);
+    expect(guide).toMatch(/env file wins over the unit's `Environment=`/);
+  });
+
+  it('then the HTTPS block gets the name from the laptop, stops on an empty one, and validates the Caddyfile', () => {
+    expect(guide).toContain(`ssh azureuser@"$FQDN" FQDN="$FQDN" 'bash -s' <<'EOF'`);
+    expect(guide).toContain('[ -n "$FQDN" ] || { echo "FQDN is empty');
+    expect(guide).toContain('sudo caddy validate --config /etc/caddy/Caddyfile --adapter caddyfile');
+    expect(guide).not.toMatch(/TRUST_PROXY=loopback` so/);
+  });
+
+  it('then the systemd path installs Node 24 LTS', () => {
+    expect(guide).toContain('https://deb.nodesource.com/setup_24.x');
+  });
+});

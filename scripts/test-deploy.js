@@ -1,0 +1,330 @@
+// npm run test:deploy — runs the Azure guide's own steps, as pasted, as far as this machine can:
+//   1. cloud-init: the guide's sed fills REPO_URL into deploy/cloud-init.yaml, and `cloud-init schema` accepts
+//      the result (and the file as shipped); the clone step refuses an unfilled REPO_URL with a message.
+//   2. Caddy: the HTTPS block's sed edits deploy/Caddyfile for a name, `caddy validate` accepts it (and refuses
+//      the empty name the old guide produced); Caddy then serves that site block with `tls internal` in front
+//      of the built app, and a request signed for https://NAME/voice passes through it (app: PUBLIC_BASE_URL
+//      https://NAME, HOST 127.0.0.1).
+//   3. systemd: `systemd-analyze verify` on deploy/twiml-server.service, and deploy/production.env makes the
+//      app start in production on port 80 (what the unit runs, under this user's privileges: a real systemd
+//      boot needs a container with systemd as PID 1, which the Docker path below covers when it can).
+//   4. az: every `az` command in the guide is checked against `az … --help` (flags exist), with azure-cli from
+//      Debian when it can be installed.
+// A tool that cannot be had makes its section SKIP with the reason; any check that runs and fails makes the
+// script exit 1. Figures printed here are the ones the guide may quote.
+'use strict';
+const { spawn, spawnSync } = require('node:child_process');
+const { mkdtempSync, readFileSync, writeFileSync, existsSync } = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+const { getExpectedTwilioSignature } = require('twilio');
+
+const ROOT = path.resolve(__dirname, '..');
+const GUIDE = readFileSync(path.join(ROOT, 'docs/deploy-azure.md'), 'utf8');
+const TOKEN = '0123456789abcdef0123456789abcdef';
+const NAME = 'mytwiml.centralus.cloudapp.azure.com';
+const work = mkdtempSync(path.join(os.tmpdir(), 'deploy-'));
+
+let failed = 0;
+let passed = 0;
+const check = (name, ok, detail = '') => {
+  if (ok) passed += 1;
+  else failed += 1;
+  console.log(`  ${ok ? '✓' : '✗'} ${name}${detail ? `: ${detail}` : ''}`);
+};
+const skip = (section, reason) => console.log(`  SKIP ${section}: ${reason}`);
+const has = (tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
+const sh = (script, env = {}) =>
+  spawnSync('bash', ['-c', script], { encoding: 'utf8', env: { ...process.env, ...env }, cwd: ROOT });
+
+/** Installs Debian packages when root and apt-get are there; true when every tool is then present. */
+function provide(tools, packages) {
+  if (tools.every(has)) return true;
+  if (process.getuid?.() !== 0 || !has('apt-get')) return false;
+  spawnSync(
+    'bash',
+    ['-c', `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${packages.join(' ')}`],
+    {
+      stdio: 'ignore',
+      timeout: 10 * 60_000,
+    },
+  );
+  return tools.every(has);
+}
+
+/** The guide's shell code blocks, joined. */
+const guideShell = () => [...GUIDE.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]).join('\n');
+
+/** The guide line that starts with `prefix` (trimmed), or a failure naming it. */
+function guideLine(prefix) {
+  const line = guideShell()
+    .split('\n')
+    .map((l) => l.trim())
+    .find((l) => l.startsWith(prefix));
+  if (!line) throw new Error(`the guide has no line starting with ${prefix}`);
+  return line;
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(probe, timeoutMs) {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    try {
+      if (await probe()) return true;
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
+}
+
+function cloudInit() {
+  console.log('cloud-init (deploy/cloud-init.yaml)');
+  const filled = path.join(work, 'cloud-init.yaml');
+  const sed = guideLine('sed "s|__REPO_URL__|$REPO_URL|" deploy/cloud-init.yaml').replace(
+    '/tmp/twiml-cloud-init.yaml',
+    filled,
+  );
+  const result = sh(sed, { REPO_URL: 'https://github.com/example/twiml-server.git' });
+  const text = existsSync(filled) ? readFileSync(filled, 'utf8') : '';
+  check(
+    "the guide's sed fills in REPO_URL",
+    result.status === 0 && text.includes('REPO_URL=https://github.com/example/twiml-server.git;'),
+  );
+  const clone = /'(REPO_URL=__REPO_URL__;[^']*)'/.exec(
+    readFileSync(path.join(ROOT, 'deploy/cloud-init.yaml'), 'utf8'),
+  )?.[1];
+  const unfilled = clone ? sh(clone) : { status: 0, stderr: '' };
+  check(
+    'an unfilled REPO_URL stops the clone with a message',
+    unfilled.status !== 0 && /REPO_URL was not filled in/.test(unfilled.stderr),
+  );
+  if (!provide(['cloud-init'], ['cloud-init']))
+    return skip('cloud-init schema', 'cloud-init is not installed and cannot be (apt-get install cloud-init)');
+  for (const file of [filled, path.join(ROOT, 'deploy/cloud-init.yaml')]) {
+    const schema = spawnSync('cloud-init', ['schema', '--config-file', file], { encoding: 'utf8' });
+    check(
+      `cloud-init schema accepts ${path.basename(path.dirname(file))}/${path.basename(file)}`,
+      schema.status === 0,
+      (schema.stdout + schema.stderr).trim().split('\n').at(-1),
+    );
+  }
+}
+
+/** The built app on 127.0.0.1:port with `env`; resolves with a stop function once /healthz answers. */
+async function startApp(env) {
+  const child = spawn(process.execPath, ['dist/src/server.js'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (c) => (stderr += c));
+  const port = env.PORT;
+  const up = await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, 10_000);
+  return {
+    up,
+    stderr: () => stderr,
+    stop: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM')))),
+  };
+}
+
+async function caddy() {
+  console.log('Caddy (deploy/Caddyfile, as the HTTPS block edits it)');
+  if (!provide(['caddy', 'curl'], ['caddy', 'curl']))
+    return skip('Caddy', 'caddy is not installed and cannot be (apt-get install caddy)');
+  const edited = path.join(work, 'Caddyfile');
+  const sedLine = guideLine('sed "s|{\\$TWIML_DOMAIN}|$FQDN|" /opt/twiml-server/deploy/Caddyfile');
+  const sed = `${/^sed "[^"]*"/.exec(sedLine)?.[0]} ${path.join(ROOT, 'deploy/Caddyfile')}`;
+  const result = sh(`${sed} > ${edited}`, { FQDN: NAME });
+  check(
+    "the HTTPS block's sed names the site",
+    result.status === 0 && readFileSync(edited, 'utf8').includes(`${NAME} {`),
+  );
+  const validate = (file) =>
+    spawnSync('caddy', ['validate', '--config', file, '--adapter', 'caddyfile'], { encoding: 'utf8' });
+  check('caddy validate accepts it', validate(edited).status === 0);
+  const empty = path.join(work, 'Caddyfile.empty');
+  sh(`${sed} > ${empty}`, { FQDN: '' });
+  check(
+    'caddy validate refuses the empty name an unset $FQDN gives (the guide now stops before it)',
+    validate(empty).status !== 0,
+  );
+
+  // Served for real: the same site block, with Caddy's own CA (tls internal) and high ports, in front of the app.
+  const [appPort, httpsPort, httpPort, adminPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const served = path.join(work, 'Caddyfile.served');
+  const site = readFileSync(edited, 'utf8').replace(
+    'reverse_proxy 127.0.0.1:3000',
+    `reverse_proxy 127.0.0.1:${appPort}\n\ttls internal`,
+  );
+  writeFileSync(
+    served,
+    `{\n\thttp_port ${httpPort}\n\thttps_port ${httpsPort}\n\tadmin 127.0.0.1:${adminPort}\n\tskip_install_trust\n}\n${site.replace(`${NAME} {`, `${NAME}:${httpsPort} {`)}`,
+  );
+  const app = await startApp({
+    NODE_ENV: 'production',
+    PORT: String(appPort),
+    HOST: '127.0.0.1',
+    PUBLIC_BASE_URL: `https://${NAME}`,
+    TWILIO_AUTH_TOKEN: TOKEN,
+  });
+  check('the app starts on loopback with PUBLIC_BASE_URL=https://NAME', app.up, app.up ? '' : app.stderr().slice(-300));
+  const caddyHome = mkdtempSync(path.join(work, 'caddy-'));
+  const proxy = spawn('caddy', ['run', '--config', served, '--adapter', 'caddyfile'], {
+    env: { ...process.env, HOME: caddyHome, XDG_DATA_HOME: caddyHome },
+    stdio: 'ignore',
+  });
+  try {
+    const params = { CallSid: 'CA0123456789abcdef0123456789abcdef', From: '+15551234567', To: '+15550006666' };
+    const url = `https://${NAME}/voice`;
+    const signature = getExpectedTwilioSignature(TOKEN, url, params);
+    const curl = (extra) =>
+      sh(
+        `curl -sS -k --resolve ${NAME}:${httpsPort}:127.0.0.1 -o - -w '\\n%{http_code}' -X POST https://${NAME}:${httpsPort}/voice ${extra} --data-urlencode CallSid=${params.CallSid} --data-urlencode From=${params.From} --data-urlencode To=${params.To}`,
+      );
+    const ready = await waitFor(() => curl('').stdout.trim().endsWith('403'), 20_000);
+    check('Caddy serves the name over TLS (tls internal)', ready);
+    // Caddy forwards to the app on the origin's default port; Twilio signs https://NAME/voice: the app checks
+    // against PUBLIC_BASE_URL, so what passed through Caddy verifies.
+    const answer = curl(`-H 'X-Twilio-Signature: ${signature}'`).stdout.trim();
+    check(
+      'a request signed for https://NAME/voice passes through Caddy and is answered',
+      answer.endsWith('200') && answer.includes('<Gather'),
+      answer.split('\n').at(-1),
+    );
+  } finally {
+    proxy.kill('SIGTERM');
+    await app.stop();
+  }
+}
+
+async function systemd() {
+  console.log('systemd (deploy/twiml-server.service with deploy/production.env)');
+  if (has('systemd-analyze')) {
+    const dir = mkdtempSync(path.join(work, 'unit-'));
+    writeFileSync(path.join(dir, 'twiml-server.service'), readFileSync(path.join(ROOT, 'deploy/twiml-server.service')));
+    const verify = spawnSync('systemd-analyze', ['verify', '--man=no', 'twiml-server.service'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    check(
+      'systemd-analyze verify accepts the unit',
+      verify.status === 0 && !verify.stderr.includes('twiml-server.service'),
+      verify.stderr.trim(),
+    );
+  } else skip('systemd-analyze verify', 'systemd-analyze is not installed');
+  // The env template, read the way systemd reads it (KEY=VALUE lines; the file wins over Environment=).
+  const unit = readFileSync(path.join(ROOT, 'deploy/twiml-server.service'), 'utf8');
+  const unitEnv = Object.fromEntries(
+    (/^Environment=(.*)$/m.exec(unit)?.[1] ?? '').split(/\s+/).map((kv) => kv.split('=')),
+  );
+  const template = Object.fromEntries(
+    readFileSync(path.join(ROOT, 'deploy/production.env'), 'utf8')
+      .split('\n')
+      .filter((l) => /^[A-Z_]+=/.test(l))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+  const effective = { ...unitEnv, ...Object.fromEntries(Object.entries(template).filter(([, v]) => v !== '')) };
+  check(
+    'the production template runs NODE_ENV=production on port 80',
+    effective.NODE_ENV === 'production' && effective.PORT === '80',
+    JSON.stringify({ NODE_ENV: effective.NODE_ENV, PORT: effective.PORT }),
+  );
+  if (process.getuid?.() !== 0)
+    return skip('port 80', 'binding port 80 needs root here (the unit grants CAP_NET_BIND_SERVICE)');
+  const busy = await new Promise((resolve) => {
+    const probe = net
+      .createServer()
+      .once('error', () => resolve(true))
+      .listen(80, '127.0.0.1', () => probe.close(() => resolve(false)));
+  });
+  if (busy) return skip('port 80', 'port 80 is taken on this machine');
+  const app = await startApp({
+    ...effective,
+    HOST: '127.0.0.1',
+    PUBLIC_BASE_URL: 'http://127.0.0.1',
+    TWILIO_AUTH_TOKEN: TOKEN,
+  });
+  try {
+    check(
+      'with the template filled in, the app answers /healthz on port 80',
+      app.up,
+      app.up ? '' : app.stderr().slice(-300),
+    );
+    const params = { CallSid: 'CA0123456789abcdef0123456789abcdef', From: '+15551234567' };
+    const signature = getExpectedTwilioSignature(TOKEN, 'http://127.0.0.1/voice', params);
+    const res = await fetch('http://127.0.0.1/voice', {
+      method: 'POST',
+      headers: { 'X-Twilio-Signature': signature },
+      body: new URLSearchParams(params),
+    });
+    check(
+      'a signed POST /voice on port 80 answers TwiML',
+      res.status === 200 && (await res.text()).includes('<Gather'),
+      String(res.status),
+    );
+  } finally {
+    await app.stop();
+  }
+}
+
+function az() {
+  console.log('az commands in the guide');
+  if (!provide(['az'], ['azure-cli']))
+    return skip('az', 'azure-cli is not installed and cannot be (apt-get install azure-cli)');
+  const version = sh('az version --query \'"azure-cli"\' -o tsv 2>/dev/null').stdout.trim();
+  const commands = guideShell()
+    .replace(/\\\n\s*/g, ' ')
+    .split('\n')
+    .map((l) => /(?:^|\$\()\s*(az [^)]*)/.exec(l)?.[1])
+    .filter(Boolean);
+  for (const command of commands) {
+    const words = command.split(/\s+/);
+    const firstFlag = words.findIndex((w) => w.startsWith('--'));
+    const group = words.slice(1, firstFlag === -1 ? undefined : firstFlag);
+    const flags = words.filter((w) => /^--[a-z]/.test(w)).map((w) => w.split('=')[0]);
+    const help = spawnSync('az', [...group, '--help'], { encoding: 'utf8', timeout: 120_000 });
+    if (help.status !== 0) {
+      // Debian's azure-cli 2.45 cannot even print help for `az network …` (its network module and SDK disagree).
+      const why =
+        /Error: (.*)/i.exec(`${help.stderr}`.split('\n').find((l) => /Error/.test(l)) ?? '')?.[1] ??
+        `exit ${help.status}`;
+      skip(`az ${group.join(' ')}`, `azure-cli ${version} fails on its own --help (${why.trim()})`);
+      continue;
+    }
+    const unknown = flags.filter((f) => !help.stdout.includes(f));
+    check(
+      `az ${group.join(' ')} takes ${flags.join(' ') || 'no flags'}`,
+      help.status === 0 && unknown.length === 0,
+      unknown.length ? `unknown: ${unknown.join(' ')} (azure-cli ${version})` : `azure-cli ${version}`,
+    );
+  }
+}
+
+async function main() {
+  if (!existsSync(path.join(ROOT, 'dist/src/server.js'))) throw new Error('build first: npm run build');
+  cloudInit();
+  await caddy();
+  await systemd();
+  az();
+  console.log(
+    failed === 0 ? `deploy: all ${passed} checks passed` : `deploy: ${failed} of ${passed + failed} checks FAILED`,
+  );
+  process.exitCode = failed === 0 ? 0 : 1;
+}
+
+main().catch((err) => {
+  console.error(`deploy test failed: ${err.message}`);
+  process.exit(1);
+});
