@@ -36,6 +36,21 @@ describe('when the shipped example bins are served', () => {
     expect(only(parseTwiml(res.text), 'Message').text).toBe('You (+15552345678) said: <Hangup/> & "x" \'y\'');
   });
 
+  it('then sms-echo is a messaging bin (<Message> is no voice verb) and hello a voice bin', () => {
+    const bins = loadBins(path.resolve(__dirname, '../bins'), testBinChecks());
+    expect(bins.get('sms-echo')?.kind).toBe('messaging');
+    expect(bins.get('hello')?.kind).toBe('voice');
+  });
+
+  it('then a messaging bin whose answer is refused answers like messaging (an empty <Response/>), never a voice apology', async () => {
+    const res = await signedPost(app, '/bins/sms-echo', { From: '(555) 234-5678', Body: 'x' });
+    expect(res.status).toBe(200);
+    const bins = binsDir({ 'abroad.xml': '<Response><Message to="{{e164 Body}}">Hi</Message></Response>' });
+    const local = createApp(testConfig({ BINS_DIR: bins, OUTBOUND_ALLOWLIST: '+1555*' }));
+    const refused = parseTwiml((await signedPost(local, '/bins/abroad', { Body: '+447700900123' })).text);
+    expect(refused.children).toEqual([]);
+  });
+
   it('then an unknown bin is a JSON 404 (after the signature check) and an unsigned request a 403', async () => {
     const missing = await signedPost(app, '/bins/nope', {});
     expect(missing.status).toBe(404);
