@@ -170,7 +170,47 @@ describe('when a document reaches anything else (the attacks of issue 10 and the
   });
 
   it('then an origin that is no URL refuses everything', () => {
-    expect(verdict('<Say>hi</Say>', 'not a url')).toEqual({ element: '<Response>', reason: expect.any(String) });
+    expect(verdict('<Say>hi</Say>', 'not a url')).toEqual({
+      element: '<Response>',
+      reason: 'this server origin could not be determined',
+    });
+  });
+
+  it('then an allowed host is reached over TLS only: http and ws to it are refused, https and wss pass', () => {
+    expect(verdict('<Redirect>https://twiml.example.org/x</Redirect>')).toBeUndefined();
+    expect(verdict('<Connect><Stream url="wss://twiml.example.org/s"/></Connect>')).toBeUndefined();
+    expect(verdict('<Redirect>http://twiml.example.org/x</Redirect>')).toEqual({
+      element: '<Redirect>',
+      reason: expect.stringMatching(/twiml\.example\.org is neither this server nor in TWIML_URL_ALLOWLIST/),
+    });
+    expect(verdict('<Connect><Stream url="ws://twiml.example.org/s"/></Connect>')).toEqual({
+      element: '<Stream url>',
+      reason: expect.stringMatching(/neither this server nor in TWIML_URL_ALLOWLIST/),
+    });
+  });
+
+  it('then an empty hand-off URL stays on the current document (allowed), as Twilio reads it', () => {
+    expect(verdict('<Redirect></Redirect>')).toBeUndefined();
+    expect(verdict('<Gather action=""><Say>x</Say></Gather>')).toBeUndefined();
+  });
+
+  it('then a <Client> or <Application> is judged by its child and by its own text, never one instead of the other', () => {
+    expect(verdict('<Dial><Client><Identity>agent-1</Identity></Client></Dial>')).toBeUndefined();
+    expect(verdict('<Dial><Client>evil<Identity>agent-1</Identity></Client></Dial>')).toEqual({
+      element: '<Client>',
+      reason: 'not in CLIENT_ALLOWLIST',
+    });
+    expect(verdict('<Dial><Application>APevil<ApplicationSid>AP0123</ApplicationSid></Application></Dial>')).toEqual({
+      element: '<Application>',
+      reason: 'not in APPLICATION_ALLOWLIST',
+    });
+  });
+
+  it('then only the `to` of a <Message> or <Sms> is a number: its action and other attributes are not', () => {
+    expect(
+      policy.check('<Response><Message to="+15551234567" action="/sent" method="POST">x</Message></Response>', OWN),
+    ).toBeUndefined();
+    expect(verdict('<Sms to="+15551234567" action="/sent" statusCallback="/status">x</Sms>')).toBeUndefined();
   });
 });
 
@@ -234,6 +274,8 @@ describe('sipHost and the host and name lists', () => {
     ['sip:a b@example.com', undefined],
     ['sip:', undefined],
     ['tel:+15551234567', undefined],
+    ['xsip:a@evil.example.com', undefined],
+    ['tel:1;sip:a@evil.example.com', undefined],
   ])('then sipHost(%p) is %p', (uri, host) => {
     expect(sipHost(uri)).toBe(host);
   });

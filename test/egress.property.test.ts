@@ -115,6 +115,8 @@ const noun = fc.oneof(
     fc.oneof(
       textValue,
       name.map((n) => `<Identity>${n}</Identity><Parameter name="k" value="v"/>`),
+      // Text beside the child: both are judged.
+      fc.tuple(textValue, name).map(([t, n]) => `${t}<Identity>${n}</Identity>`),
     ),
   ),
   element('Conference', name.chain(encoded)),

@@ -90,27 +90,33 @@ export function sipHost(uri: string): string | undefined {
 }
 
 export function createEgressPolicy(rules: EgressRules): EgressPolicy {
-  /** Set while checking a template's static content: empty destinations are slots, judged per request. */
-  let emptyIsSlot = false;
+  // `slots`: checking a template's static content, where an empty destination is a slot the request fills
+  // (judged per request), not a destination.
 
-  function phoneRefusal(element: string, raw: string): Refusal | undefined {
-    if (emptyIsSlot && raw.trim() === '') return undefined;
+  function phoneRefusal(element: string, raw: string, slots: boolean): Refusal | undefined {
+    if (slots && raw.trim() === '') return undefined;
     const e164 = toE164(raw, rules.defaultCountry);
     if (!e164) return refuse(element, 'not a phone number');
     const reason = rules.numbers.refusal(e164);
     return reason ? refuse(element, reason) : undefined;
   }
 
-  function sipRefusal(element: string, uri: string): Refusal | undefined {
-    if (emptyIsSlot && uri === '') return undefined; // element text: already trimmed
+  function sipRefusal(element: string, uri: string, slots: boolean): Refusal | undefined {
+    if (slots && uri === '') return undefined; // element text: already trimmed
     const host = sipHost(uri);
     if (!host) return refuse(element, 'not a SIP URI with a host');
     if (!rules.sipDomains.configured) return refuse(element, `SIP host ${host}: no SIP_ALLOWLIST`);
     return rules.sipDomains.allows(host) ? undefined : refuse(element, `SIP host ${host} is not in SIP_ALLOWLIST`);
   }
 
-  function nameRefusal(element: string, value: string, list: NameList, variable: string): Refusal | undefined {
-    if (emptyIsSlot && value === '') return undefined;
+  function nameRefusal(
+    element: string,
+    value: string,
+    list: NameList,
+    variable: string,
+    slots: boolean,
+  ): Refusal | undefined {
+    if (slots && value === '') return undefined;
     if (!list.configured) return refuse(element, `no ${variable}`);
     return list.allows(value) ? undefined : refuse(element, `not in ${variable}`);
   }
@@ -135,31 +141,34 @@ export function createEgressPolicy(rules: EgressRules): EgressPolicy {
     return refuse(element, `URL host ${url.hostname} is neither this server nor in TWIML_URL_ALLOWLIST`);
   }
 
-  /** Text of the children named `childName`, or the element's own text: how Client and Application name targets. */
+  /**
+   * Every target a Client or Application names: the text of its `childName` children and its own text. Both
+   * are judged: Twilio reads one or the other, and which one is not for a document to decide.
+   */
   function targetNames(el: TwimlElement, childName: string): string[] {
     const named = el.children.filter((c) => kindOf(c) === childName).map((c) => c.text);
-    return named.length > 0 || el.text === '' ? named : [el.text];
+    return el.text === '' ? named : [...named, el.text];
   }
 
-  function destinationRefusal(el: TwimlElement, kind: string): Refusal | undefined {
+  function destinationRefusal(el: TwimlElement, kind: string, slots: boolean): Refusal | undefined {
     const name = el.name;
     const leaf = (): Refusal | undefined =>
       el.children.length > 0 ? refuse(name, 'an element inside a destination') : undefined;
     switch (kind) {
       case 'dial':
-        return el.text === '' ? undefined : phoneRefusal(name, el.text);
+        return el.text === '' ? undefined : phoneRefusal(name, el.text, slots);
       case 'number':
-        return leaf() ?? phoneRefusal(name, el.text);
+        return leaf() ?? phoneRefusal(name, el.text, slots);
       case 'sip':
-        return leaf() ?? sipRefusal(name, el.text);
+        return leaf() ?? sipRefusal(name, el.text, slots);
       case 'refer':
-        return el.text === '' ? undefined : sipRefusal(name, el.text);
+        return el.text === '' ? undefined : sipRefusal(name, el.text, slots);
       case 'conference':
-        return leaf() ?? nameRefusal(name, el.text, rules.conferences, 'CONFERENCE_ALLOWLIST');
+        return leaf() ?? nameRefusal(name, el.text, rules.conferences, 'CONFERENCE_ALLOWLIST', slots);
       case 'queue':
-        return leaf() ?? nameRefusal(name, el.text, rules.queues, 'QUEUE_ALLOWLIST');
+        return leaf() ?? nameRefusal(name, el.text, rules.queues, 'QUEUE_ALLOWLIST', slots);
       case 'sim':
-        return leaf() ?? nameRefusal(name, el.text, rules.sims, 'SIM_ALLOWLIST');
+        return leaf() ?? nameRefusal(name, el.text, rules.sims, 'SIM_ALLOWLIST', slots);
       case 'client':
       case 'application': {
         const [child, list, variable] =
@@ -169,9 +178,9 @@ export function createEgressPolicy(rules: EgressRules): EgressPolicy {
         const extra = el.children.find((c) => ![child, 'parameter'].includes(kindOf(c)));
         if (extra) return refuse(extra.name, `not expected inside <${name}>`);
         const targets = targetNames(el, child);
-        if (targets.length === 0) return emptyIsSlot ? undefined : refuse(name, 'no target named');
+        if (targets.length === 0) return slots ? undefined : refuse(name, 'no target named');
         for (const target of targets) {
-          const refusal = nameRefusal(name, target, list, variable);
+          const refusal = nameRefusal(name, target, list, variable, slots);
           if (refusal) return refusal;
         }
         return undefined;
@@ -180,7 +189,7 @@ export function createEgressPolicy(rules: EgressRules): EgressPolicy {
       case 'sms': {
         // Without `to`, Twilio answers the party who called or texted: always allowed.
         for (const [attr, value] of Object.entries(el.attrs)) {
-          const refusal = localName(attr).toLowerCase() === 'to' ? phoneRefusal(name, value) : undefined;
+          const refusal = localName(attr).toLowerCase() === 'to' ? phoneRefusal(name, value, slots) : undefined;
           if (refusal) return refusal;
         }
         return undefined;
@@ -207,12 +216,12 @@ export function createEgressPolicy(rules: EgressRules): EgressPolicy {
     return undefined;
   }
 
-  function walk(el: TwimlElement, own: URL): Refusal | undefined {
+  function walk(el: TwimlElement, own: URL, slots: boolean): Refusal | undefined {
     const kind = kindOf(el);
-    const refusal = destinationRefusal(el, kind) ?? handOffRefusal(el, kind, own);
+    const refusal = destinationRefusal(el, kind, slots) ?? handOffRefusal(el, kind, own);
     if (refusal) return refusal;
     for (const child of el.children) {
-      const found = walk(child, own);
+      const found = walk(child, own, slots);
       if (found) return found;
     }
     return undefined;
@@ -229,12 +238,7 @@ export function createEgressPolicy(rules: EgressRules): EgressPolicy {
     } catch {
       return refuse(root.name, 'this server origin could not be determined');
     }
-    emptyIsSlot = options.emptyIsSlot === true;
-    try {
-      return walk(root, own);
-    } finally {
-      emptyIsSlot = false;
-    }
+    return walk(root, own, options.emptyIsSlot === true);
   }
 
   return {
