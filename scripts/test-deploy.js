@@ -8,8 +8,14 @@
 //   3. systemd: `systemd-analyze verify` on deploy/twiml-server.service, and deploy/production.env makes the
 //      app start in production on port 80 (what the unit runs, under this user's privileges: a real systemd
 //      boot needs a container with systemd as PID 1, which the Docker path below covers when it can).
-//   4. az: every `az` command in the guide is checked against `az … --help` (flags exist), with azure-cli from
+//   4. systemd, booted: with Docker (as npm run test:docker sets it up), a container whose PID 1 is systemd
+//      gets the guide's systemd-path steps (the twiml user, the built app in /opt/twiml-server, the unit,
+//      deploy/production.env filled in as /etc/twiml-server/env, mode 600) and `systemctl enable`; the
+//      service must come up on port 80 as the unprivileged twiml user and answer a signed POST /voice.
+//   5. az: every `az` command in the guide is checked against `az … --help` (flags exist), with azure-cli from
 //      Debian when it can be installed.
+// Not run here: cloud-init itself on a booted VM (it installs Docker and builds an image inside the machine it
+// configures); its file is checked with `cloud-init schema` and its shell steps above.
 // A tool that cannot be had makes its section SKIP with the reason; any check that runs and fails makes the
 // script exit 1. Figures printed here are the ones the guide may quote.
 'use strict';
@@ -279,6 +285,68 @@ async function systemd() {
   }
 }
 
+const APP_IMAGE = 'twiml-server:test';
+
+async function systemdBooted() {
+  console.log('systemd, booted (the unit under real systemd, in a container)');
+  const docker = (...args) => spawnSync('docker', args, { encoding: 'utf8', timeout: 15 * 60_000 });
+  if (docker('info').status !== 0) return skip('systemd, booted', 'Docker is not running (npm run test:docker starts it)');
+  const base = /^ARG NODE_IMAGE=(\S+)$/m.exec(readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'))?.[1];
+  if (docker('image', 'inspect', APP_IMAGE).status !== 0 || docker('image', 'inspect', base).status !== 0)
+    return skip('systemd, booted', `no ${APP_IMAGE} or ${base} image (run npm run test:docker first)`);
+  const dir = mkdtempSync(path.join(work, 'systemd-'));
+  writeFileSync(path.join(dir, 'twiml-server.service'), readFileSync(path.join(ROOT, 'deploy/twiml-server.service')));
+  const env = readFileSync(path.join(ROOT, 'deploy/production.env'), 'utf8')
+    .replace(/^PUBLIC_BASE_URL=$/m, 'PUBLIC_BASE_URL=http://127.0.0.1')
+    .replace(/^TWILIO_AUTH_TOKEN=$/m, `TWILIO_AUTH_TOKEN=${TOKEN}`);
+  writeFileSync(path.join(dir, 'env'), env);
+  writeFileSync(
+    path.join(dir, 'Dockerfile'),
+    [
+      `FROM ${base}`,
+      'RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends systemd systemd-sysv procps >/dev/null && rm -rf /var/lib/apt/lists/*',
+      // NodeSource's package puts node at /usr/bin/node, the path the unit runs.
+      'RUN ln -sf /usr/local/bin/node /usr/bin/node',
+      // The guide's steps, in order: the user, the app, its owner, the env file, the unit.
+      'RUN useradd --system --shell /usr/sbin/nologin --no-create-home twiml',
+      `COPY --from=${APP_IMAGE} /app /opt/twiml-server`,
+      'RUN chown -R twiml:twiml /opt/twiml-server',
+      'RUN install -d -m 700 /etc/twiml-server',
+      'COPY env /etc/twiml-server/env',
+      'RUN chmod 600 /etc/twiml-server/env && chown root:root /etc/twiml-server/env',
+      'COPY twiml-server.service /etc/systemd/system/twiml-server.service',
+      'RUN systemctl enable twiml-server',
+      'STOPSIGNAL SIGRTMIN+3',
+      'CMD ["/lib/systemd/systemd"]',
+    ].join('\n'),
+  );
+  const image = 'twiml-server-systemd:test';
+  const build = docker('build', '--network', 'host', '-t', image, dir);
+  if (build.status !== 0) return check('the systemd image builds', false, build.stderr.slice(-500));
+  const name = `twiml-systemd-${process.pid}`;
+  const run = docker('run', '-d', '--name', name, '--privileged', '--network', 'host', '--cgroupns=host', '-v', '/sys/fs/cgroup:/sys/fs/cgroup:rw', '--tmpfs', '/run', '--tmpfs', '/run/lock', image);
+  if (run.status !== 0) return skip('systemd, booted', `the container does not start: ${run.stderr.trim().slice(-200)}`);
+  try {
+    const up = await waitFor(async () => (await fetch('http://127.0.0.1/healthz')).ok, 60_000);
+    const state = docker('exec', name, 'systemctl', 'is-active', 'twiml-server').stdout.trim();
+    if (!up && state !== 'active' && docker('exec', name, 'systemctl', 'is-system-running').status !== 0 && !/running|degraded/.test(docker('exec', name, 'systemctl', 'is-system-running').stdout)) {
+      return skip('systemd, booted', `systemd did not boot in a container here: ${docker('logs', name).stdout.slice(-300)}`);
+    }
+    check('systemctl reports twiml-server active, and /healthz answers on port 80', up && state === 'active', state);
+    const pid = docker('exec', name, 'systemctl', 'show', '-p', 'MainPID', '--value', 'twiml-server').stdout.trim();
+    const user = docker('exec', name, 'ps', '-o', 'user=', '-p', pid).stdout.trim();
+    check('Node runs as the unprivileged twiml user', user === 'twiml', `MainPID ${pid}: ${user}`);
+    const params = { CallSid: 'CA0123456789abcdef0123456789abcdef', From: '+15551234567' };
+    const signature = getExpectedTwilioSignature(TOKEN, 'http://127.0.0.1/voice', params);
+    const res = await fetch('http://127.0.0.1/voice', { method: 'POST', headers: { 'X-Twilio-Signature': signature }, body: new URLSearchParams(params) });
+    check('a signed POST /voice on port 80 answers TwiML', res.status === 200 && (await res.text()).includes('<Gather'), String(res.status));
+    const env = docker('exec', name, 'stat', '-c', '%a %U', '/etc/twiml-server/env').stdout.trim();
+    check('the env file is mode 600, owned by root', env === '600 root', env);
+  } finally {
+    docker('rm', '-f', name);
+  }
+}
+
 function az() {
   console.log('az commands in the guide');
   if (!provide(['az'], ['azure-cli']))
@@ -317,6 +385,7 @@ async function main() {
   cloudInit();
   await caddy();
   await systemd();
+  await systemdBooted();
   az();
   console.log(
     failed === 0 ? `deploy: all ${passed} checks passed` : `deploy: ${failed} of ${passed + failed} checks FAILED`,

@@ -254,6 +254,17 @@ describe('when a template is checked for its static content', () => {
     expect(
       policy.checkElement(root('<Response><Dial>+447700900123</Dial></Response>'), OWN, { emptyIsSlot: true }),
     ).toEqual({ element: '<Dial>', reason: 'not in OUTBOUND_ALLOWLIST' });
+    for (const [written, element, reason] of [
+      ['<Dial><Conference>other-room</Conference></Dial>', '<Conference>', 'not in CONFERENCE_ALLOWLIST'],
+      ['<Dial><Client>alice</Client></Dial>', '<Client>', 'not in CLIENT_ALLOWLIST'],
+      ['<Dial><Sip>sip:a@evil.example.com</Sip></Dial>', '<Sip>', 'SIP host evil.example.com is not in SIP_ALLOWLIST'],
+      ['<Message to="+447700900123">x</Message>', '<Message>', 'not in OUTBOUND_ALLOWLIST'],
+    ]) {
+      expect(policy.checkElement(root(`<Response>${written}</Response>`), OWN, { emptyIsSlot: true })).toEqual({
+        element,
+        reason,
+      });
+    }
     // …and the slots are no slots for a request's document.
     expect(policy.checkElement(root('<Response><Message to="">x</Message></Response>'), OWN)).toBeDefined();
   });
