@@ -9,6 +9,7 @@ module.exports = {
   testMatch: [
     '**/test/signature*.test.ts',
     '**/test/bodyReader.test.ts',
+    '**/test/webhookAuth.test.ts',
     '**/test/security*.test.ts',
     '**/test/egress*.test.ts',
     '**/test/fuzz.test.ts',
