@@ -11,6 +11,7 @@ import { startAppServer } from './support/appServer';
 import { TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, testConfig, testEnv } from './support/config';
 import { captureLogs } from './support/logs';
 import { ALL_ROUTES } from './support/routes';
+import { signedJson } from './support/signing';
 import { parseTwiml } from './support/twiml';
 
 const USER = 'twilio';
@@ -64,6 +65,83 @@ describe('when PUBLIC_BASE_URL carries user:password@', () => {
   ])('then %s is challenged again', async (_, authorization) => {
     const res = await post('/voice', { authorization });
     expect(res.status).toBe(401);
+  });
+
+  it.each([
+    ['another word before Basic', `XBasic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`],
+    ['text after the credentials', `${basic(`${USER}:${PASSWORD}`)} extra`],
+  ])('then the right credentials with %s are challenged again (the header is read whole)', async (_, authorization) => {
+    expect((await post('/voice', { authorization })).status).toBe(401);
+  });
+
+  it('then the scheme in any case and several spaces before the credentials are read as Basic', async () => {
+    const token = Buffer.from(`${USER}:${PASSWORD}`).toString('base64');
+    expect((await post('/voice', { authorization: `basic  ${token}` })).status).toBe(200);
+  });
+
+  it.each([
+    ['no padding', 'abc', 'pass1'],
+    ['two = of padding', 'abc', 'pass12'],
+  ])('then base64 with %s is read', async (_, user, password) => {
+    expect(Buffer.from(`${user}:${password}`).toString('base64')).toMatch(_ === 'no padding' ? /[^=]$/ : /==$/);
+    const local = createApp(testConfig({ PUBLIC_BASE_URL: `https://${user}:${password}@voice.example.com` }));
+    const signature = getExpectedTwilioSignature(
+      TEST_AUTH_TOKEN,
+      `https://${user}:${password}@voice.example.com/voice`,
+      CALL,
+    );
+    const res = await request(local)
+      .post('/voice')
+      .set('Authorization', basic(`${user}:${password}`))
+      .set('X-Twilio-Signature', signature)
+      .type('form')
+      .send(new URLSearchParams(CALL).toString());
+    expect(res.status).toBe(200);
+  });
+
+  it('then a challenge says Unauthorized, logs the routine first request at debug and wrong credentials at warn, with the path', async () => {
+    const before = logs.entries().length;
+    const first = await post('/voice/menu');
+    expect(first.text).toBe('Unauthorized\n');
+    expect(first.headers['content-type']).toBe('text/plain; charset=utf-8');
+    await post('/voice/menu', { authorization: basic(`${USER}${PASSWORD}`) }); // no colon: not credentials at all
+    await post('/voice/menu', { authorization: basic(`${USER}:nope`) });
+    const lines = logs
+      .entries()
+      .slice(before)
+      .filter((e) => /HTTP (authentication|credentials)/.test(String(e.msg)));
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 20,
+        msg: 'webhook request challenged for HTTP authentication',
+        path: '/voice/menu',
+      }),
+      expect.objectContaining({
+        level: 20,
+        msg: 'webhook request challenged for HTTP authentication',
+        path: '/voice/menu',
+      }),
+      expect.objectContaining({
+        level: 40,
+        msg: 'webhook request with wrong HTTP credentials',
+        path: '/voice/menu',
+        method: 'POST',
+      }),
+    ]);
+  });
+
+  it('then a JSON webhook signed over the URL with or without the credentials passes, and one signed over neither does not', async () => {
+    const body = JSON.stringify({ CallSid: CALL.CallSid, CallStatus: 'completed' });
+    const authorization = basic(`${USER}:${PASSWORD}`);
+    for (const base of [BASE, BARE]) {
+      const res = await signedJson(app, '/callbacks/call-status', body, { base }).set('Authorization', authorization);
+      expect(res.status).toBe(204);
+    }
+    const forged = await signedJson(app, '/callbacks/call-status', body, { base: 'https://elsewhere.example.com' }).set(
+      'Authorization',
+      authorization,
+    );
+    expect(forged.status).toBe(403);
   });
 
   it('then the right credentials with a forged signature are still 403', async () => {
