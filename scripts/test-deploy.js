@@ -14,13 +14,17 @@
 //      service must come up on port 80 as the unprivileged twiml user and answer a signed POST /voice.
 //   5. az: every `az` command in the guide is checked against `az … --help` (flags exist), with azure-cli from
 //      Debian when it can be installed.
-// Not run here: cloud-init itself on a booted VM (it installs Docker and builds an image inside the machine it
-// configures); its file is checked with `cloud-init schema` and its shell steps above.
+//   5. cloud-init, booted: a container whose PID 1 is systemd, with Debian's cloud-init and a NoCloud seed holding
+//      deploy/cloud-init.yaml as the guide fills it in (REPO_URL: this checkout), runs every module at boot;
+//      stand-ins replace what cannot run inside a container: the docker.io and docker-compose-v2 packages (a
+//      docker.service that does nothing, and a `docker` command whose `compose up` starts the built app the way
+//      the image would, on port 80). Then the guide's step 4 (PUBLIC_BASE_URL and the token into the env file,
+//      restart) must give a /healthz that answers and a signed /voice.
 // A tool that cannot be had makes its section SKIP with the reason; any check that runs and fails makes the
 // script exit 1. Figures printed here are the ones the guide may quote.
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
-const { mkdtempSync, readFileSync, writeFileSync, existsSync } = require('node:fs');
+const { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
@@ -396,6 +400,136 @@ async function systemdBooted() {
   }
 }
 
+const DOCKER_STAND_IN = `#!/bin/sh
+# Stand-in for Docker inside the test container: \`compose up\` runs the built app as the image would (settings from
+# the project's .env, port 80), \`compose down\` stops it; anything else succeeds.
+case "$1 $2" in
+  "compose up") cp -a /prebuilt/dist /prebuilt/node_modules /opt/twiml-server/
+    exec systemd-run --unit=twiml-app --property=EnvironmentFile=/opt/twiml-server/.env --setenv=PORT=80 \\
+      --working-directory=/opt/twiml-server /usr/local/bin/node dist/src/server.js ;;
+  "compose down") systemctl stop twiml-app 2>/dev/null; systemctl reset-failed twiml-app 2>/dev/null; exit 0 ;;
+  *) exit 0 ;;
+esac
+`;
+
+async function cloudInitBooted() {
+  console.log('cloud-init, booted (deploy/cloud-init.yaml run by cloud-init at boot, in a container)');
+  const docker = (...args) => spawnSync('docker', args, { encoding: 'utf8', timeout: 15 * 60_000 });
+  if (docker('info').status !== 0)
+    return skip('cloud-init, booted', 'Docker is not running (npm run test:docker starts it)');
+  const base = /^ARG NODE_IMAGE=(\S+)$/m.exec(readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'))?.[1];
+  if (docker('image', 'inspect', APP_IMAGE).status !== 0)
+    return skip('cloud-init, booted', `no ${APP_IMAGE} image (run npm run test:docker first)`);
+  if (!existsSync(path.join(ROOT, '.git')))
+    return skip('cloud-init, booted', 'this checkout is not a git repository to clone');
+  const dir = mkdtempSync(path.join(work, 'cloud-init-'));
+  mkdirSync(path.join(dir, 'seed'));
+  // The guide's sed, with this checkout as the repository; the two Docker packages are the stand-ins' job.
+  const userData = readFileSync(path.join(ROOT, 'deploy/cloud-init.yaml'), 'utf8')
+    .replaceAll('__REPO_URL__', 'file:///repo')
+    .replace(/^ {2}- docker\.io\n|^ {2}- docker-compose-v2\n/gm, '')
+    .replace(/^package_upgrade: true$/m, 'package_upgrade: false');
+  writeFileSync(path.join(dir, 'seed/user-data'), userData);
+  writeFileSync(path.join(dir, 'seed/meta-data'), 'instance-id: twiml-test\nlocal-hostname: twiml-vm\n');
+  writeFileSync(path.join(dir, 'docker'), DOCKER_STAND_IN);
+  writeFileSync(
+    path.join(dir, 'docker.service'),
+    '[Unit]\nDescription=stand-in for the docker.io package\n[Service]\nType=oneshot\nRemainAfterExit=true\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n',
+  );
+  writeFileSync(
+    path.join(dir, 'Dockerfile'),
+    [
+      `FROM ${base}`,
+      'RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends systemd systemd-sysv cloud-init git curl locales >/dev/null && rm -rf /var/lib/apt/lists/*',
+      "RUN sed -i 's/^# *en_US.UTF-8/en_US.UTF-8/' /etc/locale.gen && locale-gen >/dev/null",
+      `COPY --from=${APP_IMAGE} /app /prebuilt`,
+      'COPY docker /usr/bin/docker',
+      'RUN chmod 755 /usr/bin/docker',
+      'COPY docker.service /etc/systemd/system/docker.service',
+      'COPY seed/ /var/lib/cloud/seed/nocloud/',
+      "RUN printf 'datasource_list: [ NoCloud, None ]\\n' > /etc/cloud/cloud.cfg.d/90_datasource.cfg",
+      'STOPSIGNAL SIGRTMIN+3',
+      'CMD ["/lib/systemd/systemd"]',
+    ].join('\n'),
+  );
+  const image = 'twiml-cloud-init:test';
+  const build = docker('build', '--network', 'host', '-t', image, dir);
+  if (build.status !== 0) return check('the cloud-init test image builds', false, build.stderr.slice(-500));
+  const name = `twiml-cloud-init-${process.pid}`;
+  containers.add(name);
+  const run = docker(
+    'run',
+    '-d',
+    '--name',
+    name,
+    '--network',
+    'host',
+    '-v',
+    '/sys/fs/cgroup:/sys/fs/cgroup:ro',
+    '--tmpfs',
+    '/run',
+    '--tmpfs',
+    '/run/lock',
+    '-v',
+    `${ROOT}:/repo:ro`,
+    image,
+  );
+  if (run.status !== 0)
+    return skip('cloud-init, booted', `the container does not start: ${run.stderr.trim().slice(-200)}`);
+  try {
+    const inside = (script) => docker('exec', name, 'sh', '-c', script);
+    const done = await waitFor(
+      async () => /status: (done|error)/.test(inside('cloud-init status --long').stdout),
+      180_000,
+    );
+    const status = inside('cloud-init status --long').stdout;
+    check(
+      'cloud-init runs every module at boot without an error',
+      done && /status: done/.test(status),
+      status
+        .split('\n')
+        .filter(Boolean)
+        .slice(0, 1)
+        .concat(/detail:\n([\s\S]*)/.exec(status)?.[1]?.trim().slice(0, 300) ?? [])
+        .join(' '),
+    );
+    check('the twiml user cannot log in', /:\/usr\/sbin\/nologin$/.test(inside('getent passwd twiml').stdout.trim()));
+    check(
+      'the env file is 600 root, and /opt/twiml-server/.env is a link to it',
+      inside('stat -c "%a %U" /etc/twiml-server/env').stdout.trim() === '600 root' &&
+        inside('readlink /opt/twiml-server/.env').stdout.trim() === '/etc/twiml-server/env',
+    );
+    check(
+      'the twiml-server unit is enabled and active',
+      inside('systemctl is-enabled twiml-server; systemctl is-active twiml-server').stdout.trim() === 'enabled\nactive',
+    );
+    // The guide's step 4, as its one ssh line does it, plus the token the editor adds.
+    inside(
+      `sed -i 's|^PUBLIC_BASE_URL=.*|PUBLIC_BASE_URL=http://127.0.0.1|; s|^TWILIO_AUTH_TOKEN=.*|TWILIO_AUTH_TOKEN=${TOKEN}|' /etc/twiml-server/env && systemctl restart twiml-server`,
+    );
+    const up = await waitFor(async () => (await fetch('http://127.0.0.1/healthz')).ok, 30_000);
+    check(
+      'after step 4, /healthz answers on port 80',
+      up,
+      up ? '' : inside('journalctl -u twiml-app --no-pager | tail -5').stdout,
+    );
+    const params = { CallSid: 'CA0123456789abcdef0123456789abcdef', From: '+15551234567' };
+    const signature = getExpectedTwilioSignature(TOKEN, 'http://127.0.0.1/voice', params);
+    const res = await fetch('http://127.0.0.1/voice', {
+      method: 'POST',
+      headers: { 'X-Twilio-Signature': signature },
+      body: new URLSearchParams(params),
+    }).catch(() => undefined);
+    check(
+      'a signed POST /voice answers TwiML',
+      res?.status === 200 && (await res.text()).includes('<Gather'),
+      String(res?.status),
+    );
+  } finally {
+    docker('rm', '-f', name);
+  }
+}
+
 function az() {
   console.log('az commands in the guide');
   if (!provide(['az'], ['azure-cli']))
@@ -456,6 +590,7 @@ async function main() {
   await caddy();
   await systemd();
   await systemdBooted();
+  await cloudInitBooted();
   az();
   console.log(
     failed === 0 ? `deploy: all ${passed} checks passed` : `deploy: ${failed} of ${passed + failed} checks FAILED`,
