@@ -234,6 +234,49 @@ async function caddy() {
   }
 }
 
+const docker = (...args) => spawnSync('docker', args, { encoding: 'utf8', timeout: 15 * 60_000 });
+const baseImage = () => /^ARG NODE_IMAGE=(\S+)$/m.exec(readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'))?.[1];
+
+/** Docker running with the app image (and its base) built by npm run test:docker; else the reason to skip. */
+function dockerUnavailable() {
+  if (docker('info').status !== 0) return 'Docker is not running (npm run test:docker starts it)';
+  if (docker('image', 'inspect', APP_IMAGE).status !== 0 || docker('image', 'inspect', baseImage()).status !== 0)
+    return `no ${APP_IMAGE} or ${baseImage()} image (run npm run test:docker first)`;
+  return undefined;
+}
+
+/**
+ * Builds the Dockerfile in `dir` as `image` and boots it with systemd as PID 1: no --privileged (not allowed in
+ * every sandbox, and not needed), the cgroup tree read-only. The container's name, or undefined (reported).
+ */
+function bootWithSystemd(dir, image, label, extraArgs = []) {
+  const build = docker('build', '--network', 'host', '-t', image, dir);
+  if (build.status !== 0) return void check(`the ${label} image builds`, false, build.stderr.slice(-500));
+  const name = `${image.split(':')[0]}-${process.pid}`;
+  containers.add(name);
+  const mounts = ['-v', '/sys/fs/cgroup:/sys/fs/cgroup:ro', '--tmpfs', '/run', '--tmpfs', '/run/lock', ...extraArgs];
+  const run = docker('run', '-d', '--name', name, '--network', 'host', ...mounts, image);
+  if (run.status !== 0) return void skip(label, `the container does not start: ${run.stderr.trim().slice(-200)}`);
+  return name;
+}
+
+/** A POST /voice signed for http://127.0.0.1 with TOKEN must answer the greeting TwiML. */
+async function checkSignedVoiceOnPort80() {
+  const params = { CallSid: 'CA0123456789abcdef0123456789abcdef', From: '+15551234567' };
+  const signature = getExpectedTwilioSignature(TOKEN, 'http://127.0.0.1/voice', params);
+  const res = await fetch('http://127.0.0.1/voice', {
+    method: 'POST',
+    headers: { 'X-Twilio-Signature': signature },
+    body: new URLSearchParams(params),
+  }).catch(() => undefined);
+  const text = res ? await res.text() : '';
+  check(
+    'a signed POST /voice on port 80 answers TwiML',
+    res?.status === 200 && text.includes('<Gather'),
+    String(res?.status),
+  );
+}
+
 async function systemd() {
   console.log('systemd (deploy/twiml-server.service with deploy/production.env)');
   if (has('systemd-analyze')) {
@@ -287,18 +330,7 @@ async function systemd() {
       app.up,
       app.up ? '' : app.stderr().slice(-300),
     );
-    const params = { CallSid: 'CA0123456789abcdef0123456789abcdef', From: '+15551234567' };
-    const signature = getExpectedTwilioSignature(TOKEN, 'http://127.0.0.1/voice', params);
-    const res = await fetch('http://127.0.0.1/voice', {
-      method: 'POST',
-      headers: { 'X-Twilio-Signature': signature },
-      body: new URLSearchParams(params),
-    });
-    check(
-      'a signed POST /voice on port 80 answers TwiML',
-      res.status === 200 && (await res.text()).includes('<Gather'),
-      String(res.status),
-    );
+    await checkSignedVoiceOnPort80();
   } finally {
     await app.stop();
   }
@@ -308,12 +340,9 @@ const APP_IMAGE = 'twiml-server:test';
 
 async function systemdBooted() {
   console.log('systemd, booted (the unit under real systemd, in a container)');
-  const docker = (...args) => spawnSync('docker', args, { encoding: 'utf8', timeout: 15 * 60_000 });
-  if (docker('info').status !== 0)
-    return skip('systemd, booted', 'Docker is not running (npm run test:docker starts it)');
-  const base = /^ARG NODE_IMAGE=(\S+)$/m.exec(readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'))?.[1];
-  if (docker('image', 'inspect', APP_IMAGE).status !== 0 || docker('image', 'inspect', base).status !== 0)
-    return skip('systemd, booted', `no ${APP_IMAGE} or ${base} image (run npm run test:docker first)`);
+  const unavailable = dockerUnavailable();
+  if (unavailable) return skip('systemd, booted', unavailable);
+  const base = baseImage();
   const dir = mkdtempSync(path.join(work, 'systemd-'));
   writeFileSync(path.join(dir, 'twiml-server.service'), readFileSync(path.join(ROOT, 'deploy/twiml-server.service')));
   const env = readFileSync(path.join(ROOT, 'deploy/production.env'), 'utf8')
@@ -340,29 +369,8 @@ async function systemdBooted() {
       'CMD ["/lib/systemd/systemd"]',
     ].join('\n'),
   );
-  const image = 'twiml-server-systemd:test';
-  const build = docker('build', '--network', 'host', '-t', image, dir);
-  if (build.status !== 0) return check('the systemd image builds', false, build.stderr.slice(-500));
-  const name = `twiml-systemd-${process.pid}`;
-  // No --privileged (not allowed in every sandbox, and not needed): systemd boots with the cgroup tree read-only.
-  const run = docker(
-    'run',
-    '-d',
-    '--name',
-    name,
-    '--network',
-    'host',
-    '-v',
-    '/sys/fs/cgroup:/sys/fs/cgroup:ro',
-    '--tmpfs',
-    '/run',
-    '--tmpfs',
-    '/run/lock',
-    image,
-  );
-  containers.add(name);
-  if (run.status !== 0)
-    return skip('systemd, booted', `the container does not start: ${run.stderr.trim().slice(-200)}`);
+  const name = bootWithSystemd(dir, 'twiml-systemd:test', 'systemd, booted');
+  if (!name) return;
   try {
     const up = await waitFor(async () => (await fetch('http://127.0.0.1/healthz')).ok, 60_000);
     const state = docker('exec', name, 'systemctl', 'is-active', 'twiml-server').stdout.trim();
@@ -381,18 +389,7 @@ async function systemdBooted() {
     const pid = docker('exec', name, 'systemctl', 'show', '-p', 'MainPID', '--value', 'twiml-server').stdout.trim();
     const user = docker('exec', name, 'ps', '-o', 'user=', '-p', pid).stdout.trim();
     check('Node runs as the unprivileged twiml user', user === 'twiml', `MainPID ${pid}: ${user}`);
-    const params = { CallSid: 'CA0123456789abcdef0123456789abcdef', From: '+15551234567' };
-    const signature = getExpectedTwilioSignature(TOKEN, 'http://127.0.0.1/voice', params);
-    const res = await fetch('http://127.0.0.1/voice', {
-      method: 'POST',
-      headers: { 'X-Twilio-Signature': signature },
-      body: new URLSearchParams(params),
-    });
-    check(
-      'a signed POST /voice on port 80 answers TwiML',
-      res.status === 200 && (await res.text()).includes('<Gather'),
-      String(res.status),
-    );
+    await checkSignedVoiceOnPort80();
     const env = docker('exec', name, 'stat', '-c', '%a %U', '/etc/twiml-server/env').stdout.trim();
     check('the env file is mode 600, owned by root', env === '600 root', env);
   } finally {
@@ -414,12 +411,9 @@ esac
 
 async function cloudInitBooted() {
   console.log('cloud-init, booted (deploy/cloud-init.yaml run by cloud-init at boot, in a container)');
-  const docker = (...args) => spawnSync('docker', args, { encoding: 'utf8', timeout: 15 * 60_000 });
-  if (docker('info').status !== 0)
-    return skip('cloud-init, booted', 'Docker is not running (npm run test:docker starts it)');
-  const base = /^ARG NODE_IMAGE=(\S+)$/m.exec(readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'))?.[1];
-  if (docker('image', 'inspect', APP_IMAGE).status !== 0)
-    return skip('cloud-init, booted', `no ${APP_IMAGE} image (run npm run test:docker first)`);
+  const unavailable = dockerUnavailable();
+  if (unavailable) return skip('cloud-init, booted', unavailable);
+  const base = baseImage();
   if (!existsSync(path.join(ROOT, '.git')))
     return skip('cloud-init, booted', 'this checkout is not a git repository to clone');
   const dir = mkdtempSync(path.join(work, 'cloud-init-'));
@@ -452,30 +446,8 @@ async function cloudInitBooted() {
       'CMD ["/lib/systemd/systemd"]',
     ].join('\n'),
   );
-  const image = 'twiml-cloud-init:test';
-  const build = docker('build', '--network', 'host', '-t', image, dir);
-  if (build.status !== 0) return check('the cloud-init test image builds', false, build.stderr.slice(-500));
-  const name = `twiml-cloud-init-${process.pid}`;
-  containers.add(name);
-  const run = docker(
-    'run',
-    '-d',
-    '--name',
-    name,
-    '--network',
-    'host',
-    '-v',
-    '/sys/fs/cgroup:/sys/fs/cgroup:ro',
-    '--tmpfs',
-    '/run',
-    '--tmpfs',
-    '/run/lock',
-    '-v',
-    `${ROOT}:/repo:ro`,
-    image,
-  );
-  if (run.status !== 0)
-    return skip('cloud-init, booted', `the container does not start: ${run.stderr.trim().slice(-200)}`);
+  const name = bootWithSystemd(dir, 'twiml-cloud-init:test', 'cloud-init, booted', ['-v', `${ROOT}:/repo:ro`]);
+  if (!name) return;
   try {
     const inside = (script) => docker('exec', name, 'sh', '-c', script);
     const done = await waitFor(
@@ -513,18 +485,7 @@ async function cloudInitBooted() {
       up,
       up ? '' : inside('journalctl -u twiml-app --no-pager | tail -5').stdout,
     );
-    const params = { CallSid: 'CA0123456789abcdef0123456789abcdef', From: '+15551234567' };
-    const signature = getExpectedTwilioSignature(TOKEN, 'http://127.0.0.1/voice', params);
-    const res = await fetch('http://127.0.0.1/voice', {
-      method: 'POST',
-      headers: { 'X-Twilio-Signature': signature },
-      body: new URLSearchParams(params),
-    }).catch(() => undefined);
-    check(
-      'a signed POST /voice answers TwiML',
-      res?.status === 200 && (await res.text()).includes('<Gather'),
-      String(res?.status),
-    );
+    await checkSignedVoiceOnPort80();
   } finally {
     docker('rm', '-f', name);
   }
