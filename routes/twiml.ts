@@ -63,9 +63,6 @@ export function twimlRoutes(config: Config): WebhookRoutes {
       return number ? [{ number, url: whisperUrl }] : [];
     });
 
-  /** Did the <Dial> whose action this is connect the caller? (Call data: Twilio's parameters.) */
-  const connected = (call: Params) => dialConnected(call);
-
   /** The action of a one-step dial (forward, simulring): back here with Dial=true, keeping the FailUrl. */
   const dialActionUrl = (req: Request, path: string, failUrl: string | undefined) =>
     selfUrl(req, base, path, [['Dial', 'true'], ...(failUrl ? [['FailUrl', failUrl] as [string, string]] : [])]);
@@ -87,7 +84,7 @@ export function twimlRoutes(config: Config): WebhookRoutes {
       const params = urlParams(req);
       const say = sayOptionsFrom(params, config.say);
       const failUrl = failUrlFrom(req, params, base);
-      if (param(params, 'Dial')) return sendTwiml(res, afterDialTwimlet(connected(callParams(req)), failUrl));
+      if (param(params, 'Dial')) return sendTwiml(res, afterDialTwimlet(dialConnected(callParams(req)), failUrl));
       const { numbers, humanCheck } = targetsOf(params);
       const whisper = whisperUrlFor(req, param(params, 'Message'), humanCheck);
       const targets = allowedTargets(req, numbers, path.slice('/twiml/'.length), whisper);
@@ -116,7 +113,7 @@ export function twimlRoutes(config: Config): WebhookRoutes {
       const call = callParams(req);
       const say = sayOptionsFrom(params, config.say);
       const failUrl = failUrlFrom(req, params, base);
-      if (param(params, 'Dial')) return sendTwiml(res, afterDialTwimlet(connected(call), failUrl));
+      if (param(params, 'Dial')) return sendTwiml(res, afterDialTwimlet(dialConnected(call), failUrl));
       const phoneNumber = phoneNumberOf(params);
       const allowedCallers = listParam(params, 'AllowedCallers').map(digitsOf).filter(Boolean);
       if (allowedCallers.length > 0) {
@@ -149,7 +146,8 @@ export function twimlRoutes(config: Config): WebhookRoutes {
       const failUrl = failUrlFrom(req, params, base);
       const timeout = timeoutFrom(params, 60);
       const message = param(params, 'Message');
-      if (param(params, 'Dial') && connected(callParams(req))) return sendTwiml(res, afterDialTwimlet(true, failUrl));
+      if (param(params, 'Dial') && dialConnected(callParams(req)))
+        return sendTwiml(res, afterDialTwimlet(true, failUrl));
       // The action URL carries the numbers not tried yet: on a failed attempt, the next one rings.
       const listed = listParam(params, 'PhoneNumbers');
       // The original meant to keep the first ten (its array_splice kept the rest instead).
