@@ -3,6 +3,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { E164, LANGUAGE_TAG, SAY_VOICE } from './formats';
+import { maskCredentials } from './http/urlCredentials';
 import { HOST_NAME } from './policy/patterns';
 import { createAllowlist } from './policy/phoneNumbers';
 
@@ -125,11 +126,6 @@ const names = listOf(
   'names, prefixes like support-* or *',
 );
 
-/** A URL as it may appear in an error message: any user name and password replaced by "***". */
-export function withoutCredentials(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, '$1***@');
-}
-
 /**
  * An http(s) origin with an optional path prefix; stored without a trailing slash. With `credentials`, it may
  * carry user:password@ (Twilio's HTTP authentication for webhook URLs); elsewhere credentials are refused.
@@ -137,7 +133,7 @@ export function withoutCredentials(url: string): string {
 const httpBaseUrl = (credentials: boolean) =>
   optionalText.transform((v, ctx) => {
     if (v === undefined) return undefined;
-    const shown = withoutCredentials(v);
+    const shown = maskCredentials(v);
     let url: URL;
     try {
       url = new URL(v);
@@ -295,7 +291,7 @@ export interface Config {
   readonly host?: string;
   /**
    * The origin Twilio calls, as configured: with user:password@ when webhooks use HTTP authentication (then
-   * every URL we hand Twilio carries them, as Twilio needs). Never log it: use withoutCredentials.
+   * every URL we hand Twilio carries them, as Twilio needs). Never log it: use maskCredentials.
    */
   readonly publicBaseUrl?: string;
   /** The user name and password webhook requests must present (from PUBLIC_BASE_URL), if any. */

@@ -7,7 +7,7 @@ import { BinError } from './bins';
 import { EgressRefusedError } from './policy/vetted';
 import { createLogger, type Logger } from './logger';
 import { configOrExit } from './processConfig';
-import { withoutCredentials } from './config';
+import { maskCredentials } from './http/urlCredentials';
 
 function shutDownOnSignals(server: Server, logger: Logger, timeoutMs: number): void {
   let stopping = false;
@@ -59,7 +59,7 @@ function main(): void {
         port,
         host: config.host ?? null,
         env: config.env,
-        publicBaseUrl: config.publicBaseUrl ? withoutCredentials(config.publicBaseUrl) : null,
+        publicBaseUrl: config.publicBaseUrl ? maskCredentials(config.publicBaseUrl) : null,
       },
       `listening on port ${port}`,
     );

@@ -3,7 +3,7 @@
 //   npm run --silent sign -- POST /voice From=+15551234567 Digits=1
 //   npm run --silent sign -- GET /twiml/message 'Message[0]=Hello World'
 //   npm run --silent sign -- POST /callbacks/call-status --json '{"CallSid":"CA123"}'
-import { withoutCredentials } from '../config';
+import { maskCredentials } from '../http/urlCredentials';
 import { configOrExit } from '../processConfig';
 import { signedCurl } from './signedCurl';
 
@@ -66,7 +66,7 @@ function requestUrl(base: string, path: string): string {
   try {
     return new URL(base + path).href;
   } catch {
-    fail(`"${path}" does not make a URL with ${withoutCredentials(base)}`);
+    fail(`"${path}" does not make a URL with ${maskCredentials(base)}`);
   }
 }
 

@@ -9,6 +9,7 @@ import type { ServerResponse } from 'node:http';
 import { inject } from 'light-my-request';
 import { getExpectedTwilioSignature } from 'twilio';
 import type { Refusal } from '../policy/egress';
+import { basicAuthorization } from './urlCredentials';
 
 /** Marks the injected request, so routes with side effects (texts, e-mails) skip them for a preview. */
 const PREVIEW = Symbol('twiml preview');
@@ -59,8 +60,7 @@ export function createTwimlPreview(app: () => Express, options: TwimlPreviewOpti
       host: new URL(options.publicBaseUrl).host,
     };
     if (options.credentials) {
-      const { username, password } = options.credentials;
-      headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+      headers.authorization = basicAuthorization(options.credentials.username, options.credentials.password);
     }
     if (options.authToken) {
       headers['x-twilio-signature'] = getExpectedTwilioSignature(options.authToken, options.publicBaseUrl + path, {

@@ -5,6 +5,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { getExpectedTwilioSignature, validateRequest, validateRequestWithBody } from 'twilio';
 import { bodyKind } from '../http/contentType';
 import { requestPublicUrl } from '../http/publicUrl';
+import { stripCredentials } from '../http/urlCredentials';
 
 export interface SignatureCheckOptions {
   /** Off only in development without a token; the config module decides and warns. */
@@ -17,7 +18,6 @@ export interface SignatureCheckOptions {
 export const TWILIO_TRUSTED = 'twilioTrusted';
 
 const BODY_SHA256 = /[?&]bodySHA256=/;
-const CREDENTIALS = /^(https?:\/\/)[^@/?#]*@/i;
 
 function sameSignature(expected: string, given: string): boolean {
   const a = Buffer.from(expected);
@@ -54,9 +54,7 @@ function rejectionReason(req: Request, authToken: string, publicBaseUrl: string 
       if (kind !== 'json' || req.rawBody === undefined) return 'bodySHA256 given but the body is not JSON';
       const body = req.rawBody;
       const signed = (u: string) => validateRequestWithBody(authToken, signature, u, body);
-      return signed(url) || signed(url.replace(CREDENTIALS, '$1'))
-        ? undefined
-        : 'signature or body hash does not match';
+      return signed(url) || signed(stripCredentials(url)) ? undefined : 'signature or body hash does not match';
     }
     if (kind === 'json') return 'JSON body without bodySHA256 in the URL';
     // Fail closed: a body read by anything else would carry parameters no signature covered.
@@ -65,7 +63,7 @@ function rejectionReason(req: Request, authToken: string, publicBaseUrl: string 
     if (formSignatureMatches(authToken, signature, url, params)) return undefined;
     // With user:password@ in the URL Twilio signs the URL as configured, credentials included; the same URL
     // without them is accepted too (an HMAC with the auth token either way).
-    const bare = url.replace(CREDENTIALS, '$1');
+    const bare = stripCredentials(url);
     return bare !== url && formSignatureMatches(authToken, signature, bare, params)
       ? undefined
       : 'signature does not match';

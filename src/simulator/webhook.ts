@@ -5,6 +5,7 @@
 // again with them once the answer is 401 with a Basic WWW-Authenticate challenge; the signature covers the URL
 // as configured, credentials included. What is reported (steps, transcripts) never shows the password.
 import { getExpectedTwilioSignature } from 'twilio';
+import { basicAuthorization, stripCredentials } from '../http/urlCredentials';
 
 export type Method = 'GET' | 'POST';
 export type WebhookParams = Record<string, string>;
@@ -46,15 +47,12 @@ export function methodOf(value: string | undefined, fallback: Method = 'POST'): 
   return value?.toUpperCase() === 'GET' ? 'GET' : value?.toUpperCase() === 'POST' ? 'POST' : fallback;
 }
 
-const CREDENTIALS = /^(https?:\/\/)([^@/?#]*)@/i;
-
 /** The Basic credentials of a URL with user:password@, and the URL without them (what is fetched and shown). */
 function splitCredentials(url: string): { bare: string; authorization?: string } {
-  const match = CREDENTIALS.exec(url);
-  if (!match) return { bare: url };
-  const parsed = new URL(url);
-  const pair = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`;
-  return { bare: url.replace(CREDENTIALS, '$1'), authorization: `Basic ${Buffer.from(pair).toString('base64')}` };
+  const bare = stripCredentials(url);
+  if (bare === url) return { bare };
+  const { username, password } = new URL(url);
+  return { bare, authorization: basicAuthorization(decodeURIComponent(username), decodeURIComponent(password)) };
 }
 
 export async function sendWebhook(request: WebhookRequest): Promise<WebhookAnswer | WebhookFailure> {
