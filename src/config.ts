@@ -2,7 +2,7 @@
 // schema, and returns a frozen, typed Config. Nothing else in the app reads process.env.
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { E164, LANGUAGE_TAG, SAY_VOICE } from './formats';
+import { DIAL_TIMEOUT, E164, LANGUAGE_TAG, SAY_VOICE } from './formats';
 import { maskCredentials } from './http/urlCredentials';
 import { HOST_NAME } from './policy/patterns';
 import { createAllowlist } from './policy/phoneNumbers';
@@ -199,7 +199,7 @@ const variables = z.object({
   VOICEMAIL_MAX_LENGTH: integerInRange(120, 1, 14_400),
   VOICEMAIL_TRANSCRIBE: booleanFlag(false),
   FORWARD_TO: e164Optional,
-  FORWARD_TIMEOUT: integerInRange(20, 5, 600),
+  FORWARD_TIMEOUT: integerInRange(20, DIAL_TIMEOUT.min, DIAL_TIMEOUT.max),
   SMS_REPLY: textWithDefault('Thanks for your message. We will get back to you soon.'),
   SMS_ANSWER_HELP: booleanFlag(false),
   SMS_HELP_REPLY: textWithDefault('Reply with any message and we will get back to you. Reply STOP to opt out.'),

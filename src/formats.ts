@@ -1,4 +1,5 @@
-// Owns the textual formats shared by config and request validation (phone numbers, voices, language tags).
+// Owns the textual formats and Twilio ranges shared by config and request validation (phone numbers, voices,
+// language tags, the <Dial> timeout).
 
 /** E.164: a plus sign, a non-zero country code digit, 8 to 15 digits in all. */
 export const E164 = /^\+[1-9]\d{7,14}$/;
@@ -21,3 +22,6 @@ export function isEmailAddress(value: string): boolean {
   const labels = value.slice(at + 1).split('.');
   return EMAIL_LOCAL.test(value.slice(0, at)) && labels.length >= 2 && labels.every((l) => DOMAIN_LABEL.test(l));
 }
+
+/** Twilio's <Dial timeout> range in seconds; below it Twilio rings 5 s anyway (and adds about 5 s of its own). */
+export const DIAL_TIMEOUT = { min: 5, max: 600 } as const;

@@ -2,7 +2,7 @@
 // (with only its own parameters) for actions and callbacks.
 import type { Request } from 'express';
 import type { SayOptions } from '../../views/say';
-import { LANGUAGE_TAG, SAY_VOICE } from '../formats';
+import { DIAL_TIMEOUT, LANGUAGE_TAG, SAY_VOICE } from '../formats';
 import { badRequest } from './errors';
 import { param, type Params } from './params';
 import { urlBuilder } from './publicUrl';
@@ -23,9 +23,6 @@ export function sayOptionsFrom(params: Params, defaults: SayOptions): SayOptions
     language: language && LANGUAGE_TAG.test(language) ? language : defaults.language,
   };
 }
-
-/** Twilio's <Dial timeout> range; below it Twilio rings 5 s anyway (and adds about 5 s of its own). */
-export const DIAL_TIMEOUT = { min: 5, max: 600 } as const;
 
 /**
  * Timeout for a twimlet's <Dial>: whole seconds, 1–4 raised to Twilio's minimum of 5; anything else (not a
