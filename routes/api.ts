@@ -1,18 +1,34 @@
 // Routes of the authenticated HTTP API for our users' own code (not Twilio-facing, no signature check):
-//   POST /api/calls          — place a call: { to, message | path, record?, from? } → 201 { sid, status }
-//   POST /api/messages       — send an SMS: { to, body, mediaUrl? } → 201 { sid, status }
-//   GET  /api/calls/:sid     — a call's current status
-//   GET  /api/messages/:sid  — a message's current status
-import { Router, type Request } from 'express';
+//   POST /api/calls                     — place a call: { to, message | path, record?, from? } → 201 { sid, status }
+//   POST /api/messages                  — send an SMS: { to, body, mediaUrl? } → 201 { sid, status }
+//   GET  /api/calls                     — stored calls, newest first: ?before=&limit=&from=&to=&status=&direction=
+//   GET  /api/calls/:sid                — one call: from the store, Twilio asked only for what it lacks
+//   GET  /api/messages                  — stored texts, newest first (same paging and filters)
+//   GET  /api/messages/:sid             — one text, like a call
+//   GET  /api/voicemails                — voicemails, newest first: ?before=&limit=&from=&to=&status=(un)listened&include=silent
+//   GET  /api/voicemails/:id            — one voicemail
+//   POST /api/voicemails/:id/listened   — mark it listened → 204
+//   GET  /api/voicemails/:id/audio      — the recording (MP3), streamed from Twilio with the account's credentials
+//   GET  /api/notifications             — the outbox: ?status=pending|sending|sent|failed
+import { Readable } from 'node:stream';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { apiEnabled, authFailureLimit, bearerAuth, perTokenLimit, tokenCheck } from '../src/middleware/apiAuth';
-import { ValidationError } from '../src/services/errors';
+import { ServiceError, ValidationError } from '../src/services/errors';
 import type { OutboundService } from '../src/services/outbound';
+import type { RecordingSource } from '../src/services/recordings';
+import type { RateLimitStores } from '../src/services/rateLimitStores';
+import { FINAL_CALL_STATUSES } from '../src/store/events';
+import { decodeCursor, type ListFilter } from '../src/store/queries';
+import type { Store } from '../src/store/store';
 
 export interface ApiOptions {
   readonly token: string | undefined;
   readonly rateLimitPerMinute: number;
   readonly outbound: OutboundService;
+  readonly store: Store;
+  readonly recordings: RecordingSource;
+  readonly rateLimitStores: RateLimitStores;
 }
 
 const callBody = z
@@ -33,6 +49,38 @@ const messageBody = z
   })
   .strict();
 
+const MAX_PAGE = 200;
+const DEFAULT_PAGE = 50;
+const FINAL_MESSAGE_STATUSES = new Set(['delivered', 'undelivered', 'failed', 'received', 'read', 'canceled']);
+
+const listQuery = z
+  .object({
+    before: z.string().max(200).optional(),
+    limit: z
+      .string()
+      .regex(/^\d{1,3}$/, 'must be a whole number from 1 to 200')
+      .transform(Number)
+      .refine((n) => n >= 1 && n <= MAX_PAGE, 'must be a whole number from 1 to 200')
+      .optional(),
+    from: z.string().max(64).optional(),
+    to: z.string().max(64).optional(),
+    status: z.string().max(32).optional(),
+    direction: z.string().max(32).optional(),
+    include: z.enum(['silent']).optional(),
+  })
+  .strict();
+
+const outboxQuery = z.object({ status: z.enum(['pending', 'sending', 'sent', 'failed']).optional() }).strict();
+
+function problemsOf(issues: z.core.$ZodIssue[]): ValidationError {
+  return new ValidationError(
+    issues.map((issue) => ({
+      field: issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : 'body'),
+      message: issue.code === 'unrecognized_keys' ? 'is not a known field' : issue.message,
+    })),
+  );
+}
+
 /** The JSON body, checked against the schema; problems become a 400 naming each field. */
 function jsonBody<T>(req: Request, schema: z.ZodType<T>): T {
   if (!req.is('application/json')) {
@@ -40,12 +88,43 @@ function jsonBody<T>(req: Request, schema: z.ZodType<T>): T {
   }
   const parsed = schema.safeParse(req.body);
   if (parsed.success) return parsed.data;
-  throw new ValidationError(
-    parsed.error.issues.map((issue) => ({
-      field: issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : 'body'),
-      message: issue.code === 'unrecognized_keys' ? 'is not a known field' : issue.message,
-    })),
-  );
+  throw problemsOf(parsed.error.issues);
+}
+
+/** A list's query string: paging and filters; an unknown parameter or a foreign cursor is a 400. */
+function listFilter(req: Request): ListFilter {
+  const parsed = listQuery.safeParse(req.query);
+  if (!parsed.success) throw problemsOf(parsed.error.issues);
+  const { before, limit, include, ...filters } = parsed.data;
+  const cursor = before === undefined ? undefined : decodeCursor(before);
+  if (before !== undefined && !cursor) {
+    throw new ValidationError([{ field: 'before', message: "must be a previous page's next value" }]);
+  }
+  return { ...filters, before: cursor, limit: limit ?? DEFAULT_PAGE, includeSilent: include === 'silent' };
+}
+
+function voicemailId(req: Request): number {
+  const id = String(req.params.id);
+  if (!/^\d{1,15}$/.test(id)) throw new ValidationError([{ field: 'id', message: 'must be a voicemail id (a number)' }]);
+  return Number(id);
+}
+
+const notFound = (res: Response, what: string) => void res.status(404).json({ error: `No such ${what}.` });
+
+/** Twilio's answer when the store lacks something; the stored row when Twilio cannot be asked. */
+async function storeThenTwilio<S extends { status: string }, T>(
+  stored: S | undefined,
+  final: (status: string) => boolean,
+  ask: () => Promise<T>,
+  merge: (stored: S | undefined, twilio: T) => unknown,
+): Promise<unknown> {
+  if (stored && final(stored.status)) return { ...stored, source: 'store' };
+  try {
+    return { ...(merge(stored, await ask()) as object), source: stored ? 'store+twilio' : 'twilio' };
+  } catch (err) {
+    if (stored && err instanceof ServiceError && err.httpStatus >= 500) return { ...stored, source: 'store' };
+    throw err;
+  }
 }
 
 export function apiRouter(options: ApiOptions): Router {
@@ -53,8 +132,12 @@ export function apiRouter(options: ApiOptions): Router {
   router.use(apiEnabled(options.token));
   if (!options.token) return router;
   const hasToken = tokenCheck(options.token);
-  router.use(authFailureLimit(hasToken), bearerAuth(hasToken), perTokenLimit(options.rateLimitPerMinute));
-  const { outbound } = options;
+  const { outbound, store, recordings, rateLimitStores } = options;
+  router.use(
+    authFailureLimit(hasToken, rateLimitStores.forLimiter('auth-failures')),
+    bearerAuth(hasToken),
+    perTokenLimit(options.rateLimitPerMinute, rateLimitStores.forLimiter('per-token')),
+  );
 
   router.post('/calls', async (req, res) => {
     const created = await outbound.placeCall(jsonBody(req, callBody));
@@ -68,12 +151,101 @@ export function apiRouter(options: ApiOptions): Router {
     res.status(201).location(`/api/messages/${created.sid}`).json(created);
   });
 
+  router.get('/calls', async (req, res) => {
+    res.json(await store.queries.listCalls(listFilter(req)));
+  });
+
   router.get('/calls/:sid', async (req, res) => {
-    res.json(await outbound.getCall(req.params.sid));
+    const sid = req.params.sid;
+    const stored = await store.queries.getCall(sid);
+    const answer = await storeThenTwilio(
+      stored,
+      (status) => FINAL_CALL_STATUSES.has(status),
+      () => outbound.getCall(sid),
+      (s, t) => ({
+        sid: t.sid,
+        direction: s?.direction ?? t.direction,
+        from: s?.from ?? t.from,
+        to: s?.to ?? t.to,
+        status: t.status,
+        startedAt: s?.startedAt ?? t.startTime,
+        answeredAt: s?.answeredAt ?? null,
+        endedAt: t.endTime ?? s?.endedAt ?? null,
+        durationSeconds: t.duration === null ? (s?.durationSeconds ?? null) : Number(t.duration),
+        errorCode: s?.errorCode ?? null,
+        path: s?.path ?? [],
+      }),
+    );
+    res.json(answer);
+  });
+
+  router.get('/messages', async (req, res) => {
+    res.json(await store.queries.listMessages(listFilter(req)));
   });
 
   router.get('/messages/:sid', async (req, res) => {
-    res.json(await outbound.getMessage(req.params.sid));
+    const sid = req.params.sid;
+    const stored = await store.queries.getMessage(sid);
+    const answer = await storeThenTwilio(
+      stored,
+      (status) => FINAL_MESSAGE_STATUSES.has(status),
+      () => outbound.getMessage(sid),
+      (s, t) => ({
+        sid: t.sid,
+        direction: s?.direction ?? t.direction,
+        from: s?.from ?? t.from,
+        to: s?.to ?? t.to,
+        body: s?.body ?? null,
+        mediaUrls: s?.mediaUrls ?? [],
+        status: t.status,
+        errorCode: t.errorCode === null ? (s?.errorCode ?? null) : String(t.errorCode),
+        createdAt: s?.createdAt ?? t.dateSent,
+        updatedAt: s?.updatedAt ?? t.dateSent,
+        statuses: s?.statuses ?? [],
+      }),
+    );
+    res.json(answer);
+  });
+
+  router.get('/voicemails', async (req, res) => {
+    res.json(await store.queries.listVoicemails(listFilter(req)));
+  });
+
+  router.get('/voicemails/:id', async (req, res) => {
+    const voicemail = await store.queries.getVoicemail(voicemailId(req));
+    if (!voicemail) return notFound(res, 'voicemail');
+    res.json(voicemail);
+  });
+
+  router.post('/voicemails/:id/listened', async (req, res) => {
+    if (!(await store.queries.markListened(voicemailId(req), new Date().toISOString()))) {
+      return notFound(res, 'voicemail');
+    }
+    res.status(204).end();
+  });
+
+  router.get('/voicemails/:id/audio', async (req, res) => {
+    const voicemail = await store.queries.getVoicemail(voicemailId(req));
+    if (!voicemail) return notFound(res, 'voicemail');
+    const audio = await recordings.fetch(voicemail.recordingSid, req.get('range'));
+    if (audio.status === 404) return notFound(res, 'recording at Twilio (it may have been deleted there)');
+    if (audio.status >= 400 && audio.status !== 416) {
+      return void res.status(502).json({
+        error: `Twilio answered ${audio.status} for the recording`,
+        kind: 'twilio_unreachable',
+      });
+    }
+    res.status(audio.status).set(audio.headers).set('Cache-Control', 'private, max-age=3600');
+    if (!audio.body) return void res.end();
+    const stream = Readable.fromWeb(audio.body as import('node:stream/web').ReadableStream);
+    stream.on('error', () => res.destroy());
+    stream.pipe(res);
+  });
+
+  router.get('/notifications', async (req, res) => {
+    const parsed = outboxQuery.safeParse(req.query);
+    if (!parsed.success) throw problemsOf(parsed.error.issues);
+    res.json({ items: await store.outbox.list(parsed.data.status) });
   });
 
   return router;

@@ -1,9 +1,46 @@
-// Route for liveness checks (Docker HEALTHCHECK, load balancer probes); not Twilio-facing, never signed:
-//   GET /healthz — { status, version, uptime }
+// Routes for probes; not Twilio-facing, never signed:
+//   GET /healthz — liveness: always 200 while the process serves; { status, version, uptime, store, spooled }
+//                  with store "degraded" while writes fail or spooled events wait for replay
+//   GET /readyz  — readiness: 200 when the database answers and nothing waits in the spool, else 503
 import type { RequestHandler } from 'express';
+import type { Recorder } from '../src/services/recorder';
+import type { Store } from '../src/store/store';
 
-export function healthHandler(version: string): RequestHandler {
+/** How long the readiness probe waits for the database. */
+const PING_TIMEOUT_MS = 2_000;
+
+export function healthHandler(version: string, recorder: Recorder): RequestHandler {
   return (_req, res) => {
-    res.json({ status: 'ok', version, uptime: Math.round(process.uptime()) });
+    const { degraded, spooled } = recorder.state();
+    res.json({
+      status: 'ok',
+      version,
+      uptime: Math.round(process.uptime()),
+      store: degraded ? 'degraded' : 'ok',
+      spooled,
+    });
+  };
+}
+
+export function readinessHandler(store: Store, recorder: Recorder): RequestHandler {
+  return async (_req, res) => {
+    let timer: NodeJS.Timeout | undefined;
+    const answered = await Promise.race([
+      store.ready().then(() => store.ping()).then(
+        () => true,
+        () => false,
+      ),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    const { spooled } = recorder.state();
+    if (answered && spooled === 0) return void res.json({ status: 'ready', store: 'ok' });
+    res.status(503).json({
+      status: 'not ready',
+      store: answered ? 'degraded' : 'unreachable',
+      reason: answered ? `${spooled} spooled batches wait for replay` : 'the database does not answer',
+      spooled,
+    });
   };
 }

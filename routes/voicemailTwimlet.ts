@@ -2,10 +2,11 @@
 // list), Message, Transcribe, Language, Voice; and MaxLength, ours, for a limit below Twilio's 3600 s).
 // Twilio calls it three times in a call's life:
 //   /twiml/voicemail                       — greeting and <Record>
-//   /twiml/voicemail (Record's action)     — a message: thanks, then e-mail and/or SMS the recording; silence
-//                                            or nothing recorded: "we did not receive a message", no notice
-//   /twiml/voicemail?Transcription=true    — the transcript arrived: e-mail and/or SMS it; 204
-// Notifications are sent after answering, so Twilio never waits on SMTP.
+//   /twiml/voicemail (Record's action)     — a message: thanks; silence or nothing recorded: "we did not
+//                                            receive a message"
+//   /twiml/voicemail?Transcription=true    — the transcript arrived; 204
+// The voicemail and its transcript are stored and announced (Email addresses, NOTIFY_EMAIL, NOTIFY_SMS) by
+// the recorder and the outbox (src/http/webhookEvents.ts), never here: Twilio never waits on SMTP.
 import type { Config } from '../src/config';
 import { recordingOutcome } from '../src/http/callOutcomes';
 import { badRequest } from '../src/http/errors';
@@ -13,7 +14,6 @@ import { callParams, param, urlParams } from '../src/http/params';
 import type { WebhookRoutes } from '../src/http/routing';
 import { sayOptionsFrom, selfUrl } from '../src/http/twimletParams';
 import { sendTwiml } from '../src/http/twiml';
-import type { VoicemailNotifier } from '../src/services/voicemailNotifier';
 import { isEmailAddress } from '../src/formats';
 import { hangupTwiml } from '../views/voice';
 import { TWIMLET_VOICEMAIL, goodbyeTwimlet, voicemailTwimlet } from '../views/twimlets';
@@ -23,7 +23,8 @@ const MAX_EMAILS = 10;
 /** Transcribe values that turn transcription off (the original: anything but "true" once given). */
 const OFF = new Set(['false', 'no', 'off', '0']);
 
-function emailsFrom(raw: string | undefined): string[] {
+/** Refuses (400) an Email list with too many or malformed addresses. */
+function checkEmails(raw: string | undefined): void {
   const emails = (raw ?? '')
     .split(',')
     .map((e) => e.trim())
@@ -31,7 +32,6 @@ function emailsFrom(raw: string | undefined): string[] {
   if (emails.length > MAX_EMAILS) throw badRequest(`Email takes at most ${MAX_EMAILS} addresses`);
   const bad = emails.find((e) => !isEmailAddress(e));
   if (bad !== undefined) throw badRequest('Email must be an e-mail address or a comma-separated list of them');
-  return emails;
 }
 
 function maxLengthFrom(raw: string | undefined): number | undefined {
@@ -42,7 +42,7 @@ function maxLengthFrom(raw: string | undefined): number | undefined {
   return n;
 }
 
-export function voicemailTwimletRoutes(config: Config, notifier: VoicemailNotifier): WebhookRoutes {
+export function voicemailTwimletRoutes(config: Config): WebhookRoutes {
   const base = config.publicBaseUrl;
   return {
     '/twiml/voicemail': (req, res) => {
@@ -50,25 +50,14 @@ export function voicemailTwimletRoutes(config: Config, notifier: VoicemailNotifi
       const call = callParams(req);
       const say = sayOptionsFrom(params, config.say);
       const email = param(params, 'Email')?.trim() || undefined;
-      const emails = emailsFrom(email);
+      checkEmails(email);
       const maxLength = maxLengthFrom(param(params, 'MaxLength'));
       const transcribe = !OFF.has(param(params, 'Transcribe')?.trim().toLowerCase() ?? '');
-      const caller = param(call, 'From') ?? param(call, 'Caller') ?? 'an unknown caller';
+      if (param(call, 'TranscriptionStatus') !== undefined) return void res.status(204).end();
       const recordingUrl = param(call, 'RecordingUrl');
-      const notice = { caller, recordingUrl: recordingUrl ?? '', callSid: param(call, 'CallSid') };
-
-      if (param(call, 'TranscriptionStatus') !== undefined) {
-        res.status(204).end();
-        if (param(call, 'TranscriptionStatus') === 'completed') {
-          void notifier.notify(emails, { ...notice, transcript: param(call, 'TranscriptionText') ?? '' });
-        }
-        return;
-      }
       if (recordingUrl || param(call, 'RecordingStatus') !== undefined || param(call, 'Digits') === 'hangup') {
         // Record's action: Twilio requests it after every recording, silent ones included.
         const outcome = recordingOutcome(call);
-        if (outcome.message)
-          void notifier.notify(emails, { ...notice, durationSeconds: outcome.message.durationSeconds });
         if (outcome.callerHungUp) return sendTwiml(res, hangupTwiml());
         const goodbye = outcome.message ? TWIMLET_VOICEMAIL.thanks : TWIMLET_VOICEMAIL.nothing;
         return sendTwiml(res, goodbyeTwimlet(goodbye, say));

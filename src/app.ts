@@ -13,9 +13,17 @@ import { requestLogging } from './middleware/requestLogging';
 import { securityHeaders } from './middleware/securityHeaders';
 import { twilioSignature } from './middleware/twilioSignature';
 import { webhookBasicAuth } from './middleware/webhookAuth';
-import { outboundFromConfig } from './services/fromConfig';
+import { outboundFromConfig, recordingsFromConfig } from './services/fromConfig';
 import type { OutboundService } from './services/outbound';
-import { createVoicemailNotifier } from './services/voicemailNotifier';
+import { createComposer, createNotificationSender } from './services/notifications';
+import { createRecorder, type Recorder } from './services/recorder';
+import { recordEvents } from './middleware/recordEvents';
+import { stripCredentials } from './http/urlCredentials';
+import { openStore, type Store } from './store/store';
+import { fileSpool, memorySpool, type Spool } from './store/spool';
+import { sqliteFileOf } from './store/database';
+import { createBackgroundWork, type BackgroundWork } from './services/background';
+import { createRateLimitStores, type RateLimitStores } from './services/rateLimitStores';
 import { createHoldMusicSource } from './services/holdMusic';
 import { createEgressGate, egressGate } from './middleware/egressGate';
 import { createCallPathCheck } from './http/callPaths';
@@ -29,7 +37,7 @@ import { appVersion } from './version';
 import { apiRouter } from '../routes/api';
 import { binHandler } from '../routes/bins';
 import { callbacksRoutes } from '../routes/callbacks';
-import { healthHandler } from '../routes/health';
+import { healthHandler, readinessHandler } from '../routes/health';
 import { smsRoutes } from '../routes/sms';
 import { twimlRoutes } from '../routes/twiml';
 import { voiceRoutes } from '../routes/voice';
@@ -44,14 +52,39 @@ export interface AppDeps {
   readonly outbound?: OutboundService;
   /** TwiML Bins; loaded (and checked) from BINS_DIR when not given. Throws BinError for a broken one. */
   readonly bins?: ReadonlyMap<string, Bin>;
+  /** The store; opened from DATABASE_URL when not given (migrations run on first use). */
+  readonly store?: Store;
+  /** Where events wait when the store fails; beside the SQLite file, or data/ for PostgreSQL, when not given. */
+  readonly spool?: Spool;
 }
 
 const OUTBOUND = 'outbound';
+const BACKGROUND = 'background';
+
+/** The timers the process entry starts after listening and stops at shutdown (outbox, spool, retention). */
+export function backgroundOf(app: Express): BackgroundWork {
+  return app.locals[BACKGROUND] as BackgroundWork;
+}
+
+/**
+ * The spool file for a DATABASE_URL: beside the SQLite file; data/twiml-server.spool for PostgreSQL (each
+ * instance keeps its own); in memory for sqlite::memory: (nothing outlives the process there anyway).
+ */
+function spoolFor(databaseUrl: string): Spool {
+  if (!databaseUrl.startsWith('sqlite:')) return fileSpool('data/twiml-server.spool');
+  const file = sqliteFileOf(databaseUrl);
+  return file === ':memory:' ? memorySpool() : fileSpool(`${file}.spool`);
+}
 
 /** The outbound service the app was built with (the CLIs place calls through it, with the same checks). */
 export function outboundOf(app: Express): OutboundService {
   return app.locals[OUTBOUND] as OutboundService;
 }
+
+/** How long a webhook waits for its store write before the events go to the spool instead. */
+const STORE_BUDGET_MS = 250;
+/** How often the outbox looks for notifications due for another attempt. */
+const OUTBOX_INTERVAL_MS = 15_000;
 
 /** Origin static documents are checked against when PUBLIC_BASE_URL is unset (development on this machine). */
 const LOCAL_ORIGIN = 'http://localhost';
@@ -70,7 +103,25 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
 
   // Every request: access log and security headers (one layer).
   app.use(chain(requestLogging(logger, app), securityHeaders()));
-  app.get('/healthz', healthHandler(appVersion()));
+
+  // The store: every call, voicemail and text; events reach it through the recorder (bounded wait, spool).
+  const store =
+    deps.store ??
+    openStore(config.database.url, {
+      onIdleError: (err) => logger.error({ reason: (err as { code?: string }).code ?? err.name }, 'database connection lost'),
+    });
+  const spool = deps.spool ?? spoolFor(config.database.url);
+  let kickOutbox = (): void => undefined;
+  const recorder: Recorder = createRecorder({
+    store,
+    spool,
+    compose: createComposer({ inboxOrigin: config.publicBaseUrl && stripCredentials(config.publicBaseUrl) }),
+    logger,
+    budgetMs: STORE_BUDGET_MS,
+    onWritten: () => kickOutbox(),
+  });
+  app.get('/healthz', healthHandler(appVersion(), recorder));
+  app.get('/readyz', readinessHandler(store, recorder));
 
   // Every TwiML document passes one egress policy on its way out; documents that depend only on config are
   // checked once, here (one that breaks the policy stops the start with EgressRefusedError).
@@ -108,26 +159,41 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
       })
     : undefined;
   const checkCallPath = preview && createCallPathCheck(voicePaths, preview);
-  const outbound = deps.outbound ?? outboundFromConfig(config, logger, checkCallPath);
+  const outbound = deps.outbound ?? outboundFromConfig(config, logger, checkCallPath, (events) => recorder.record(events));
   app.locals[OUTBOUND] = outbound;
-  const notifier = createVoicemailNotifier({
+  const sender = createNotificationSender({
+    outbox: store.outbox,
     smtpUrl: config.notify.smtpUrl,
     fromEmail: config.notify.fromEmail,
-    smsTo: config.notify.voicemailSms,
     outbound,
     logger,
+    intervalMs: OUTBOX_INTERVAL_MS,
+  });
+  kickOutbox = () => sender.kick();
+  const rateLimitStores: RateLimitStores = createRateLimitStores(config.redisUrl, logger);
+  app.locals[BACKGROUND] = createBackgroundWork({
+    store,
+    recorder,
+    sender,
+    rateLimitStores,
+    retentionDays: config.database.retentionDays,
+    logger,
+  });
+  const record = recordEvents(recorder, {
+    operator: { emails: config.notify.emails, sms: config.notify.sms },
+    forwardTo: config.voice.forwardTo,
   });
   const voiceTables = {
     ...voiceRoutes(config, staticTwiml),
     ...twimlRoutes(config),
-    ...voicemailTwimletRoutes(config, notifier),
+    ...voicemailTwimletRoutes(config),
     ...holdMusicTwimletRoutes(config, createHoldMusicSource(config.holdMusicEndpoint)),
     ...conferenceTwimletRoutes(config, outbound),
   };
   for (const routePath of Object.keys(voiceTables)) voicePaths.add(routePath);
-  mountWebhooks(app, chain(gate, ...challenge, body, fromTwilio, answerErrorsAs('voice')), voiceTables);
-  mountWebhooks(app, chain(gate, ...challenge, body, fromTwilio, answerErrorsAs('messaging')), smsRoutes(config));
-  mountWebhooks(app, chain(...challenge, body, fromTwilio), callbacksRoutes());
+  mountWebhooks(app, chain(gate, ...challenge, body, fromTwilio, answerErrorsAs('voice'), record), voiceTables);
+  mountWebhooks(app, chain(gate, ...challenge, body, fromTwilio, answerErrorsAs('messaging'), record), smsRoutes(config));
+  mountWebhooks(app, chain(...challenge, body, fromTwilio, record), callbacksRoutes());
   const bins =
     deps.bins ??
     loadBins(path.resolve(config.binsDir), {
@@ -135,7 +201,7 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
       ownOrigin: origin,
       defaultCountry: config.outbound.defaultCountry,
     });
-  mountWebhooks(app, chain(gate, ...challenge, body, fromTwilio), { '/bins/:name': binHandler(bins) });
+  mountWebhooks(app, chain(gate, ...challenge, body, fromTwilio, record), { '/bins/:name': binHandler(bins) });
   app.use(
     '/api',
     body,
@@ -143,6 +209,9 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
       token: config.api.token,
       rateLimitPerMinute: config.api.rateLimitPerMinute,
       outbound,
+      store,
+      recordings: recordingsFromConfig(config),
+      rateLimitStores,
     }),
   );
 

@@ -2,7 +2,7 @@
 // schema, and returns a frozen, typed Config. Nothing else in the app reads process.env.
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { DIAL_TIMEOUT, E164, LANGUAGE_TAG, SAY_VOICE } from './formats';
+import { DIAL_TIMEOUT, E164, LANGUAGE_TAG, SAY_VOICE, isEmailAddress } from './formats';
 import { maskCredentials } from './http/urlCredentials';
 import { HOST_NAME } from './policy/patterns';
 import { createAllowlist } from './policy/phoneNumbers';
@@ -46,6 +46,31 @@ const integerInRange = (fallback: number, min: number, max: number) =>
       }
       return n;
     });
+
+/** NOTIFY_EMAIL: one address or a comma-separated list of them. */
+const emailList = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const emails = (v ?? '')
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean);
+    const bad = emails.find((e) => !isEmailAddress(e));
+    if (bad !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `must be e-mail addresses separated by commas, got "${bad}"` });
+      return z.NEVER;
+    }
+    return [...new Set(emails)];
+  });
+
+/**
+ * DATABASE_URL: sqlite:<file> (or sqlite::memory:) or postgres://…; unset gives undefined (the default file,
+ * chosen in loadConfig). A PostgreSQL URL's password is never echoed back.
+ */
+const databaseUrl = optionalText.refine((v) => v === undefined || /^(sqlite:.+|postgres(ql)?:\/\/\S+)$/i.test(v), {
+  message: 'must be sqlite:<file path> (or sqlite::memory:) or a postgres:// URL such as postgres://user@127.0.0.1:5432/twiml',
+});
 
 const e164Optional = optionalText.refine((v) => v === undefined || E164.test(v), {
   message: 'must be an E.164 phone number such as +14155551212',
@@ -245,7 +270,14 @@ const variables = z.object({
     message: 'must be an e-mail address such as voicemail@example.com',
   }),
   VOICEMAIL_NOTIFY_SMS: e164Optional,
+  NOTIFY_EMAIL: emailList,
+  NOTIFY_SMS: e164Optional,
   HOLDMUSIC_S3_ENDPOINT: publicBaseUrl,
+  DATABASE_URL: databaseUrl,
+  REDIS_URL: optionalText.refine((v) => v === undefined || /^rediss?:\/\/\S+$/i.test(v), {
+    message: 'must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379',
+  }),
+  RETENTION_DAYS: integerInRange(90, 0, 36_500),
 });
 
 /** Every environment variable the server reads (for docs checks and tooling). */
@@ -261,7 +293,7 @@ const schema = variables.superRefine((env, ctx) => {
   }
   // Numbers the operator configured are dialled or texted like any other: they must pass the allow-list.
   const numbers = createAllowlist(env.OUTBOUND_ALLOWLIST);
-  for (const variable of ['FORWARD_TO', 'VOICEMAIL_NOTIFY_SMS'] as const) {
+  for (const variable of ['FORWARD_TO', 'VOICEMAIL_NOTIFY_SMS', 'NOTIFY_SMS'] as const) {
     const value = env[variable];
     const refusal = value === undefined || !E164.test(value) ? undefined : numbers.refusal(value);
     if (refusal) {
@@ -334,12 +366,24 @@ export interface Config {
     /** Requests per minute per token. */
     readonly rateLimitPerMinute: number;
   };
-  /** Where voicemail twimlet notifications go (the SMTP URL holds credentials: never logged). */
+  /** Where the operator hears of new voicemails and texts (the SMTP URL holds credentials: never logged). */
   readonly notify: {
     readonly smtpUrl?: string;
     readonly fromEmail: string;
-    readonly voicemailSms?: string;
+    /** NOTIFY_EMAIL: the operator's addresses (the voicemail twimlet adds its own Email list). */
+    readonly emails: readonly string[];
+    /** NOTIFY_SMS (or its older name VOICEMAIL_NOTIFY_SMS): the operator's mobile, allow-listed. */
+    readonly sms?: string;
   };
+  /** The store: where calls, voicemails and texts are kept. */
+  readonly database: {
+    /** sqlite:<file>, sqlite::memory: or a postgres:// URL (holds credentials: never logged). */
+    readonly url: string;
+    /** Rows older than this many days are purged; 0 keeps everything. */
+    readonly retentionDays: number;
+  };
+  /** Shared rate-limit counters for several instances; undefined: each instance counts alone. */
+  readonly redisUrl?: string;
   /** S3-compatible endpoint the holdmusic twimlet lists buckets at (path style). */
   readonly holdMusicEndpoint: string;
   /** Folder of TwiML Bin templates, relative to the working directory unless absolute. */
@@ -392,6 +436,9 @@ function webhookAuthOf(base: string | undefined): { webhookAuth?: { username: st
   return { webhookAuth: { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) } };
 }
 
+/** The SQLite file used when DATABASE_URL is unset (outside tests), relative to the working directory. */
+export const DEFAULT_DATABASE_FILE = 'data/twiml-server.db';
+
 /** Twilio's <Record transcribe> works on recordings of 2 to 120 seconds. */
 const TRANSCRIBABLE_SECONDS = 120;
 
@@ -426,6 +473,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     warnings.push(
       `VOICEMAIL_TRANSCRIBE is on and SAY_LANGUAGE is ${e.SAY_LANGUAGE}: Twilio's <Record> transcription is English (en-US) only.`,
     );
+  }
+  if (e.VOICEMAIL_NOTIFY_SMS && !e.NOTIFY_SMS) {
+    warnings.push('VOICEMAIL_NOTIFY_SMS is the old name of NOTIFY_SMS (it now covers texts as well): rename it.');
   }
   if (e.TWILIO_API_BASE_URL && !/^https:\/\/api\.twilio\.com$/.test(e.TWILIO_API_BASE_URL)) {
     warnings.push(`TWILIO_API_BASE_URL is ${e.TWILIO_API_BASE_URL}: REST calls do not go to Twilio.`);
@@ -487,8 +537,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     notify: {
       smtpUrl: e.SMTP_URL,
       fromEmail: e.VOICEMAIL_FROM_EMAIL ?? 'voicemail@twiml-server.invalid',
-      voicemailSms: e.VOICEMAIL_NOTIFY_SMS,
+      emails: e.NOTIFY_EMAIL,
+      sms: e.NOTIFY_SMS ?? e.VOICEMAIL_NOTIFY_SMS,
     },
+    database: {
+      url: e.DATABASE_URL ?? (e.NODE_ENV === 'test' ? 'sqlite::memory:' : `sqlite:${DEFAULT_DATABASE_FILE}`),
+      retentionDays: e.RETENTION_DAYS,
+    },
+    redisUrl: e.REDIS_URL,
     warnings,
   });
 }

@@ -1,15 +1,18 @@
-// Process entry: loads .env and the config (exit 1 naming the bad variable), logs start-up warnings, listens
-// on PORT, and on SIGTERM/SIGINT stops accepting, lets in-flight requests finish, and exits 0 (or 1 when
-// draining outlasts SHUTDOWN_TIMEOUT_MS).
+// Process entry: loads .env and the config (exit 1 naming the bad variable), logs start-up warnings, migrates
+// the store and replays its spool (exit 1 when the database is newer than this code or unreachable), listens
+// on PORT, and on SIGTERM/SIGINT stops accepting, lets in-flight requests finish, stops the background work,
+// closes the database, and exits 0 (or 1 when draining outlasts SHUTDOWN_TIMEOUT_MS).
 import type { Server } from 'node:http';
-import { createApp } from './app';
+import { backgroundOf, createApp } from './app';
+import type { BackgroundWork } from './services/background';
 import { BinError } from './bins';
 import { EgressRefusedError } from './policy/vetted';
 import { createLogger, type Logger } from './logger';
 import { configOrExit } from './processConfig';
 import { maskCredentials } from './http/urlCredentials';
+import { DatabaseTooNewError } from './store/migrations';
 
-function shutDownOnSignals(server: Server, logger: Logger, timeoutMs: number): void {
+function shutDownOnSignals(server: Server, background: BackgroundWork, logger: Logger, timeoutMs: number): void {
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -20,9 +23,14 @@ function shutDownOnSignals(server: Server, logger: Logger, timeoutMs: number): v
     logger.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
     server.close((err) => {
       if (err) logger.error({ err }, 'error while closing the server');
-      logger.info('stopped');
-      logger.flush();
-      process.exit(err ? 1 : 0);
+      void background
+        .stop()
+        .catch((stopErr: unknown) => logger.error({ reason: (stopErr as Error).name }, 'error while closing the store'))
+        .finally(() => {
+          logger.info('stopped');
+          logger.flush();
+          process.exit(err ? 1 : 0);
+        });
     });
     // Keep-alive sockets with no request in flight would otherwise hold close() open.
     server.closeIdleConnections();
@@ -36,7 +44,7 @@ function shutDownOnSignals(server: Server, logger: Logger, timeoutMs: number): v
   process.on('SIGINT', stop);
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const config = configOrExit();
   const logger = createLogger(config.logLevel);
   for (const warning of config.warnings) logger.warn(warning);
@@ -48,6 +56,19 @@ function main(): void {
     // the file or route and what is wrong.
     if (!(err instanceof BinError) && !(err instanceof EgressRefusedError)) throw err;
     process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
+  const background = backgroundOf(app);
+  try {
+    await background.start();
+  } catch (err) {
+    // A database migrated by a newer version, or one that cannot be reached: say which, and stop.
+    const e = err as { code?: string; message?: string };
+    const message =
+      err instanceof DatabaseTooNewError
+        ? err.message
+        : `cannot open the store (${config.database.url.startsWith('sqlite:') ? config.database.url : 'DATABASE_URL'}): ${e.code ?? (err as Error).name}`;
+    process.stderr.write(`${message}\n`);
     process.exit(1);
   }
   const server = config.host === undefined ? app.listen(config.port) : app.listen(config.port, config.host);
@@ -72,7 +93,7 @@ function main(): void {
     process.stderr.write(`${message}\n`);
     process.exit(1);
   });
-  shutDownOnSignals(server, logger, config.shutdownTimeoutMs);
+  shutDownOnSignals(server, background, logger, config.shutdownTimeoutMs);
 }
 
-main();
+void main();

@@ -1,8 +1,9 @@
 // Owns access to the HTTP API: 503 while API_TOKEN is unset, 401 without the right bearer token
-// (compared in constant time), and rate limits: failed attempts per client address, requests per token.
+// (compared in constant time), and rate limits: failed attempts per client address, requests per token —
+// counted in Redis when a store is given (shared by every instance; a Redis outage lets requests through).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { rateLimit, type Store } from 'express-rate-limit';
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
@@ -34,8 +35,9 @@ export function tokenCheck(token: string): TokenCheck {
  * counted nor held back, so a client that knows the token is never locked out by someone else's failures (the
  * token has at least 32 characters: guessing it is hopeless anyway; the limit only sheds load).
  */
-export function authFailureLimit(hasToken: TokenCheck): RequestHandler {
+export function authFailureLimit(hasToken: TokenCheck, store?: Store): RequestHandler {
   return rateLimit({
+    ...(store ? { store, passOnStoreError: true } : {}),
     windowMs: 15 * 60_000,
     limit: 20,
     skip: hasToken,
@@ -59,8 +61,9 @@ export function bearerAuth(hasToken: TokenCheck): RequestHandler {
 }
 
 /** Requests per minute per API token (keyed by the token's hash, never the token itself). */
-export function perTokenLimit(perMinute: number): RequestHandler {
+export function perTokenLimit(perMinute: number, store?: Store): RequestHandler {
   return rateLimit({
+    ...(store ? { store, passOnStoreError: true } : {}),
     windowMs: 60_000,
     limit: perMinute,
     standardHeaders: 'draft-8',

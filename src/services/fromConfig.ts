@@ -4,8 +4,15 @@ import type { Logger } from '../logger';
 import { createOutbound, type CallPathCheck, type OutboundService } from './outbound';
 import { createAllowlist } from '../policy/phoneNumbers';
 import { createTwilioClient } from './twilioClient';
+import { createRecordingSource, type RecordingSource } from './recordings';
+import type { StoreEvent } from '../store/events';
 
-export function outboundFromConfig(config: Config, logger: Logger, checkCallPath?: CallPathCheck): OutboundService {
+export function outboundFromConfig(
+  config: Config,
+  logger: Logger,
+  checkCallPath?: CallPathCheck,
+  record?: (events: StoreEvent[]) => Promise<void>,
+): OutboundService {
   const client = config.twilio.accountSid
     ? createTwilioClient({
         accountSid: config.twilio.accountSid,
@@ -22,8 +29,21 @@ export function outboundFromConfig(config: Config, logger: Logger, checkCallPath
     publicBaseUrl: config.publicBaseUrl,
     allowlist: createAllowlist(config.outbound.allowlist),
     checkCallPath,
+    record,
     defaultCountry: config.outbound.defaultCountry,
     timeoutMs: config.twilioApi.timeoutMs,
     logger,
+  });
+}
+
+/** Recording audio through the same API origin and credentials as the Twilio client. */
+export function recordingsFromConfig(config: Config): RecordingSource {
+  const password = config.twilioApi.apiKey?.secret ?? config.twilio.authToken;
+  const username = config.twilioApi.apiKey?.sid ?? config.twilio.accountSid;
+  return createRecordingSource({
+    baseUrl: config.twilioApi.baseUrl,
+    accountSid: config.twilio.accountSid,
+    credentials: username && password ? { username, password } : undefined,
+    timeoutMs: config.twilioApi.timeoutMs,
   });
 }

@@ -14,6 +14,7 @@ import {
 } from './errors';
 import { toE164, type Allowlist } from '../policy/phoneNumbers';
 import type { TwilioClient } from './twilioClient';
+import type { StoreEvent } from '../store/events';
 
 export interface PlaceCallInput {
   readonly to: string;
@@ -86,6 +87,8 @@ export interface OutboundDeps {
   /** For error messages only: the client enforces it. */
   readonly timeoutMs?: number;
   readonly logger: Logger;
+  /** Keeps what was created (the call or message, who, what) in the store; never throws. */
+  readonly record?: (events: StoreEvent[]) => Promise<void>;
 }
 
 const CALL_EVENTS = ['initiated', 'ringing', 'answered', 'completed'];
@@ -262,6 +265,17 @@ export function createOutbound(deps: OutboundDeps): OutboundService {
       );
       const sid = createdSid(call.sid, CALL_SID, 'call');
       logger.info({ callSid: sid, status: call.status }, 'outbound call placed');
+      await deps.record?.([
+        {
+          type: 'call-status',
+          at: new Date().toISOString(),
+          callSid: sid,
+          status: call.status || 'queued',
+          direction: 'outbound-api',
+          from,
+          to: to as string,
+        },
+      ]);
       return { sid, status: call.status };
     },
 
@@ -292,6 +306,19 @@ export function createOutbound(deps: OutboundDeps): OutboundService {
       );
       const sid = createdSid(message.sid, MESSAGE_SID, 'message');
       logger.info({ messageSid: sid, status: message.status }, 'outbound message sent');
+      await deps.record?.([
+        {
+          type: 'message',
+          at: new Date().toISOString(),
+          messageSid: sid,
+          direction: 'outbound-api',
+          from: deps.from,
+          to: to as string,
+          body,
+          mediaUrls: [...media],
+          status: message.status || 'queued',
+        },
+      ]);
       return { sid, status: message.status };
     },
 

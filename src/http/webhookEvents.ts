@@ -1,0 +1,195 @@
+// Owns what each Twilio request tells the store: from a route's path and the parameters Twilio sent, the
+// events to record (a call's status and path through the menu, a voicemail, a transcript, a text, a status
+// change). Pure: no I/O, so every mapping is tested on its own.
+import { isEmailAddress } from '../formats';
+import { menuChoice } from '../menu';
+import type { Audience, StoreEvent } from '../store/events';
+import { recordingOutcome } from './callOutcomes';
+import { param, type Params } from './params';
+
+export interface EventContext {
+  readonly at: string;
+  /** I-Twilio-Idempotency-Token: the same on Twilio's retries of one request. */
+  readonly idempotencyToken?: string;
+  /** Who hears of voicemails and texts (NOTIFY_EMAIL, NOTIFY_SMS). */
+  readonly operator: Audience;
+  readonly forwardTo?: string;
+}
+
+const CALL_SID = /^CA[0-9a-f]{32}$/;
+const RECORDING_SID = /^RE[0-9a-f]{32}$/;
+const MESSAGE_SID = /^(SM|MM)[0-9a-f]{32}$/;
+
+function wholeSeconds(raw: string | undefined): number | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const n = Number(raw);
+  return Number.isInteger(n) && n >= 0 ? n : undefined;
+}
+
+/** The call this request is about, as Twilio describes it on every voice webhook. */
+function callStatus(call: Params, at: string): StoreEvent[] {
+  const callSid = param(call, 'CallSid');
+  const status = param(call, 'CallStatus');
+  if (!callSid || !CALL_SID.test(callSid) || !status) return [];
+  return [
+    {
+      type: 'call-status',
+      at,
+      callSid,
+      status,
+      direction: param(call, 'Direction'),
+      from: param(call, 'From'),
+      to: param(call, 'To'),
+    },
+  ];
+}
+
+/** A step on the call's path; keyed by Twilio's idempotency token so a retried request adds it once. */
+function step(call: Params, ctx: EventContext, kind: string, detail?: string): StoreEvent[] {
+  const callSid = param(call, 'CallSid');
+  if (!callSid || !CALL_SID.test(callSid)) return [];
+  const key = ctx.idempotencyToken ? `step:${ctx.idempotencyToken}:${kind}` : undefined;
+  return [{ type: 'call-step', at: ctx.at, callSid, kind, ...(detail ? { detail } : {}), ...(key ? { key } : {}) }];
+}
+
+function menuEvents(call: Params, ctx: EventContext): StoreEvent[] {
+  const choice = menuChoice(param(call, 'Digits'), param(call, 'SpeechResult'));
+  const events = step(call, ctx, 'menu-choice', choice ?? 'not understood');
+  if (choice === 'forward') {
+    events.push(...step(call, ctx, ctx.forwardTo ? 'forwarded' : 'forward-unavailable', ctx.forwardTo));
+  }
+  return events;
+}
+
+/** Record's action (the main menu's and the twimlet's): a voicemail, a silent one, or a caller who hung up. */
+function recordingEvents(call: Params, ctx: EventContext, source: 'menu' | 'twimlet', audience: Audience) {
+  const outcome = recordingOutcome(call);
+  const recordingSid = param(call, 'RecordingSid');
+  const events: StoreEvent[] = [];
+  if (recordingSid && RECORDING_SID.test(recordingSid)) {
+    events.push({
+      type: 'voicemail',
+      at: ctx.at,
+      recordingSid,
+      callSid: param(call, 'CallSid'),
+      from: param(call, 'From') ?? param(call, 'Caller'),
+      to: param(call, 'To') ?? param(call, 'Called'),
+      recordingUrl: param(call, 'RecordingUrl'),
+      durationSeconds: wholeSeconds(param(call, 'RecordingDuration')),
+      silent: outcome.message === undefined,
+      source,
+      audience,
+    });
+  } else {
+    events.push(...step(call, ctx, 'voicemail-absent'));
+  }
+  if (outcome.callerHungUp) events.push(...step(call, ctx, 'hung-up'));
+  return events;
+}
+
+function transcriptEvents(call: Params, ctx: EventContext, audience: Audience): StoreEvent[] {
+  const recordingSid = param(call, 'RecordingSid');
+  const status = param(call, 'TranscriptionStatus');
+  if (!recordingSid || !RECORDING_SID.test(recordingSid) || !status) return [];
+  return [
+    {
+      type: 'transcript',
+      at: ctx.at,
+      recordingSid,
+      callSid: param(call, 'CallSid'),
+      status,
+      text: param(call, 'TranscriptionText'),
+      audience,
+    },
+  ];
+}
+
+/** The voicemail twimlet's Email list (invalid entries are the route's 400, not ours) joined with NOTIFY_EMAIL. */
+function twimletAudience(url: Params, operator: Audience): Audience {
+  const own = (param(url, 'Email') ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(isEmailAddress);
+  return { emails: [...new Set([...own, ...operator.emails])], sms: operator.sms };
+}
+
+function inboundMessage(call: Params, ctx: EventContext): StoreEvent[] {
+  const messageSid = param(call, 'MessageSid') ?? param(call, 'SmsSid');
+  if (!messageSid || !MESSAGE_SID.test(messageSid)) return [];
+  const count = Math.min(wholeSeconds(param(call, 'NumMedia')) ?? 0, 10);
+  const mediaUrls = Array.from({ length: count }, (_, i) => param(call, `MediaUrl${i}`)).filter(
+    (u): u is string => typeof u === 'string' && u !== '',
+  );
+  return [
+    {
+      type: 'message',
+      at: ctx.at,
+      messageSid,
+      direction: 'inbound',
+      from: param(call, 'From'),
+      to: param(call, 'To'),
+      body: param(call, 'Body') ?? '',
+      mediaUrls,
+      status: 'received',
+      audience: ctx.operator,
+    },
+  ];
+}
+
+function callStatusCallback(call: Params, ctx: EventContext): StoreEvent[] {
+  const [event] = callStatus(call, ctx.at);
+  if (!event || event.type !== 'call-status') return [];
+  const errorCode = param(call, 'ErrorCode');
+  return [
+    {
+      ...event,
+      durationSeconds: wholeSeconds(param(call, 'CallDuration')),
+      ...(errorCode ? { errorCode } : {}),
+    },
+  ];
+}
+
+function messageStatusCallback(call: Params, ctx: EventContext): StoreEvent[] {
+  const messageSid = param(call, 'MessageSid') ?? param(call, 'SmsSid');
+  const status = param(call, 'MessageStatus') ?? param(call, 'SmsStatus');
+  if (!messageSid || !MESSAGE_SID.test(messageSid) || !status) return [];
+  const errorCode = param(call, 'ErrorCode');
+  return [{ type: 'message-status', at: ctx.at, messageSid, status, ...(errorCode ? { errorCode } : {}) }];
+}
+
+/** The events a request to `route` (an Express route path) reports. Unknown routes report the call only. */
+export function webhookEvents(route: string, call: Params, url: Params, ctx: EventContext): StoreEvent[] {
+  switch (route) {
+    case '/voice/menu':
+      return [...callStatus(call, ctx.at), ...menuEvents(call, ctx)];
+    case '/voice/dial-status': {
+      const outcome = param(call, 'DialCallStatus');
+      const bridged = param(call, 'DialBridged');
+      const detail = [outcome, bridged === 'false' ? 'not bridged' : undefined].filter(Boolean).join(', ');
+      return [...callStatus(call, ctx.at), ...step(call, ctx, 'dial-outcome', detail || undefined)];
+    }
+    case '/voice/voicemail':
+      return [...callStatus(call, ctx.at), ...recordingEvents(call, ctx, 'menu', ctx.operator)];
+    case '/twiml/voicemail': {
+      const audience = twimletAudience(url, ctx.operator);
+      if (param(call, 'TranscriptionStatus') !== undefined) return transcriptEvents(call, ctx, audience);
+      const isAction =
+        param(call, 'RecordingUrl') !== undefined ||
+        param(call, 'RecordingStatus') !== undefined ||
+        param(call, 'Digits') === 'hangup';
+      return [...callStatus(call, ctx.at), ...(isAction ? recordingEvents(call, ctx, 'twimlet', audience) : [])];
+    }
+    case '/callbacks/call-status':
+      return callStatusCallback(call, ctx);
+    case '/callbacks/message-status':
+      return messageStatusCallback(call, ctx);
+    case '/callbacks/transcription':
+      return transcriptEvents(call, ctx, ctx.operator);
+    case '/callbacks/recording':
+      return [];
+    case '/sms':
+      return inboundMessage(call, ctx);
+    default:
+      return callStatus(call, ctx.at);
+  }
+}

@@ -1,0 +1,19 @@
+// Owns handing each signed Twilio request's events to the recorder before the route answers: the write is
+// local and bounded by the recorder's budget, and whatever happens to it the route's TwiML is the same.
+import type { RequestHandler } from 'express';
+import { callParams, urlParams } from '../http/params';
+import { webhookEvents, type EventContext } from '../http/webhookEvents';
+import type { Recorder } from '../services/recorder';
+
+export function recordEvents(recorder: Recorder, context: Omit<EventContext, 'at' | 'idempotencyToken'>): RequestHandler {
+  return async (req, _res, next) => {
+    const route = typeof req.route?.path === 'string' ? req.route.path : req.path;
+    const events = webhookEvents(route, callParams(req), urlParams(req), {
+      ...context,
+      at: new Date().toISOString(),
+      idempotencyToken: req.get('i-twilio-idempotency-token') || undefined,
+    });
+    await recorder.record(events);
+    next();
+  };
+}

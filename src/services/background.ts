@@ -1,0 +1,71 @@
+// Owns the work that runs beside the requests once the server listens: migrations and a spool replay at
+// start, the outbox's retries, spool replays while the store is degraded, and retention's purge; and
+// stopping all of it (then closing the database and Redis) at shutdown.
+import type { Logger } from '../logger';
+import type { Store } from '../store/store';
+import type { NotificationSender } from './notifications';
+import type { RateLimitStores } from './rateLimitStores';
+import type { Recorder } from './recorder';
+
+export interface BackgroundWork {
+  /** Migrates the store (rejects with DatabaseTooNewError), replays the spool, starts the timers. */
+  start(): Promise<void>;
+  /** Stops the timers, waits for a running outbox pass, closes the database and Redis. */
+  stop(): Promise<void>;
+}
+
+export interface BackgroundSettings {
+  readonly store: Store;
+  readonly recorder: Recorder;
+  readonly sender: NotificationSender;
+  readonly rateLimitStores: RateLimitStores;
+  readonly retentionDays: number;
+  readonly logger: Logger;
+}
+
+const REPLAY_INTERVAL_MS = 30_000;
+const RETENTION_INTERVAL_MS = 6 * 3_600_000;
+
+export function createBackgroundWork(settings: BackgroundSettings): BackgroundWork {
+  const { store, recorder, sender, logger } = settings;
+  const timers: NodeJS.Timeout[] = [];
+  const every = (ms: number, work: () => Promise<void>) => {
+    const timer = setInterval(() => void work(), ms);
+    timer.unref();
+    timers.push(timer);
+  };
+  const purge = async () => {
+    try {
+      const purged = await store.purge(settings.retentionDays, new Date());
+      logger.info({ ...purged, retentionDays: settings.retentionDays }, 'retention: old rows purged');
+    } catch (err) {
+      logger.error({ reason: (err as { code?: string }).code ?? (err as Error).name }, 'retention purge failed');
+    }
+  };
+  const replay = async () => {
+    try {
+      await recorder.replay();
+    } catch (err) {
+      logger.error({ reason: (err as { code?: string }).code ?? (err as Error).name }, 'spool replay failed');
+    }
+  };
+  return {
+    async start() {
+      await store.ready();
+      logger.info({ store: store.location }, 'store ready');
+      await replay();
+      await purge();
+      sender.start();
+      sender.kick();
+      every(REPLAY_INTERVAL_MS, replay);
+      every(RETENTION_INTERVAL_MS, purge);
+    },
+    async stop() {
+      for (const timer of timers.splice(0)) clearInterval(timer);
+      sender.stop();
+      await sender.runOnce().catch(() => undefined);
+      await settings.rateLimitStores.close();
+      await store.close();
+    },
+  };
+}

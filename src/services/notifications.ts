@@ -1,0 +1,244 @@
+// Owns telling the operator: what a notification says (composed from a stored voicemail, transcript or text,
+// with a link to its inbox entry) and sending the outbox — e-mail through SMTP (nodemailer), SMS through the
+// outbound service (so OUTBOUND_ALLOWLIST applies) — marking each sent only once it was accepted, retrying
+// with backoff, giving up after MAX_ATTEMPTS. Log lines carry ids and reasons only: never an address, a
+// number, a text or the SMTP URL (it holds credentials).
+import nodemailer from 'nodemailer';
+import type { Logger } from '../logger';
+import type { Announcement, Composer, NotificationDraft } from '../store/apply';
+import type { Audience } from '../store/events';
+import type { DueNotification, OutboxTable } from '../store/outbox';
+import { ServiceError, TwilioApiError } from './errors';
+import type { OutboundService } from './outbound';
+
+/** SMS bodies are cut to one Twilio message. */
+const MAX_SMS_CHARS = 1600;
+export const MAX_ATTEMPTS = 8;
+const FIRST_RETRY_MS = 30_000;
+const LONGEST_RETRY_MS = 3_600_000;
+
+/** The wait before attempt `attempts + 1`: 30 s, 1 min, 2 min, … at most an hour. */
+export function retryDelayMs(attempts: number): number {
+  return Math.min(FIRST_RETRY_MS * 2 ** Math.max(0, attempts - 1), LONGEST_RETRY_MS);
+}
+
+export interface ComposerSettings {
+  /** Origin of links to the inbox; undefined: no link (PUBLIC_BASE_URL unset). Credentials are stripped. */
+  readonly inboxOrigin?: string;
+}
+
+interface Text {
+  readonly topic: string;
+  readonly subject: string;
+  readonly lines: string[];
+  readonly sms: string;
+}
+
+function textOf(announcement: Announcement, inboxOrigin: string | undefined): Text {
+  const link = (path: string) => (inboxOrigin ? [`Open: ${inboxOrigin}${path}`] : []);
+  switch (announcement.kind) {
+    case 'voicemail': {
+      const e = announcement.event;
+      const caller = e.from ?? 'an unknown caller';
+      return {
+        topic: `voicemail:${announcement.id}`,
+        subject: `New voicemail from ${caller}`,
+        lines: [
+          `New voicemail from ${caller}.`,
+          `Received: ${e.at}`,
+          ...(e.durationSeconds !== undefined ? [`Length: ${e.durationSeconds} s`] : []),
+          ...(e.callSid ? [`Call: ${e.callSid}`] : []),
+          ...link(`/inbox/voicemails/${announcement.id}`),
+        ],
+        sms: `New voicemail from ${caller} (${e.durationSeconds ?? '?'} s)`,
+      };
+    }
+    case 'transcript': {
+      const caller = announcement.from ?? 'an unknown caller';
+      const text = announcement.event.text ?? '';
+      return {
+        topic: `transcript:${announcement.id}`,
+        subject: `Voicemail transcript from ${caller}`,
+        lines: [
+          `Voicemail transcript from ${caller}:`,
+          '',
+          text,
+          '',
+          ...(announcement.event.callSid ? [`Call: ${announcement.event.callSid}`] : []),
+          ...link(`/inbox/voicemails/${announcement.id}`),
+        ],
+        sms: `Voicemail from ${caller}: ${text}`,
+      };
+    }
+    case 'message': {
+      const e = announcement.event;
+      const sender = e.from ?? 'an unknown sender';
+      const media = e.mediaUrls.length > 0 ? [`Attachments: ${e.mediaUrls.length}`] : [];
+      return {
+        topic: `message:${e.messageSid}`,
+        subject: `New text from ${sender}`,
+        lines: [
+          `New text from ${sender} to ${e.to ?? 'your number'}:`,
+          '',
+          e.body ?? '',
+          '',
+          `Received: ${e.at}`,
+          ...media,
+          ...link(`/inbox/messages/${encodeURIComponent(sender)}`),
+        ],
+        sms: `Text from ${sender}: ${e.body ?? ''}`,
+      };
+    }
+  }
+}
+
+/** The outbox rows an announcement becomes: one e-mail to every address, one SMS to the operator's mobile. */
+export function createComposer(settings: ComposerSettings): Composer {
+  return (announcement: Announcement, audience: Audience): NotificationDraft[] => {
+    const text = textOf(announcement, settings.inboxOrigin);
+    const drafts: NotificationDraft[] = [];
+    if (audience.emails.length > 0) {
+      drafts.push({
+        topic: text.topic,
+        channel: 'email',
+        recipients: [...new Set(audience.emails)].join(','),
+        subject: text.subject,
+        body: text.lines.join('\n'),
+      });
+    }
+    if (audience.sms) {
+      drafts.push({
+        topic: text.topic,
+        channel: 'sms',
+        recipients: audience.sms,
+        subject: text.subject,
+        body: text.sms.slice(0, MAX_SMS_CHARS),
+      });
+    }
+    return drafts;
+  };
+}
+
+export interface SenderSettings {
+  readonly outbox: OutboxTable;
+  readonly smtpUrl?: string;
+  readonly fromEmail: string;
+  readonly outbound: OutboundService;
+  readonly logger: Logger;
+  /** How often due notifications (retries) are looked for. */
+  readonly intervalMs: number;
+  readonly now?: () => Date;
+}
+
+export interface NotificationSender {
+  /** Sends what is due now (new rows, retries whose time came); runs one pass at a time. */
+  kick(): void;
+  /** One pass; resolves when it is done (tests and shutdown). */
+  runOnce(): Promise<void>;
+  start(): void;
+  stop(): void;
+}
+
+/** A failure worth retrying (the other side may accept later), or not (it never will). */
+class DeliveryFailure extends Error {
+  constructor(
+    readonly reason: string,
+    readonly permanent: boolean,
+  ) {
+    super(reason);
+  }
+}
+
+export function createNotificationSender(settings: SenderSettings): NotificationSender {
+  const { outbox, logger } = settings;
+  const now = settings.now ?? (() => new Date());
+  const mailer = settings.smtpUrl ? nodemailer.createTransport(settings.smtpUrl) : undefined;
+  const fromDomain = settings.fromEmail.split('@')[1] ?? 'twiml-server.invalid';
+
+  async function deliver(n: DueNotification): Promise<void> {
+    if (n.channel === 'email') {
+      if (!mailer) throw new DeliveryFailure('SMTP_URL is not set', true);
+      try {
+        await mailer.sendMail({
+          from: settings.fromEmail,
+          to: n.recipients.split(','),
+          subject: n.subject,
+          text: n.body,
+          // The same id on every attempt: a mail client shows a rare second delivery once.
+          messageId: `<notification-${n.id}.${n.topic.replace(/[^\w.-]/g, '-')}@${fromDomain}>`,
+        });
+      } catch (err) {
+        const e = err as { code?: string; responseCode?: number };
+        const permanent = typeof e.responseCode === 'number' && e.responseCode >= 500 && e.responseCode < 600;
+        throw new DeliveryFailure(`SMTP ${e.responseCode ?? e.code ?? 'error'}`, permanent);
+      }
+      return;
+    }
+    try {
+      await settings.outbound.sendSms({ to: n.recipients, body: n.body });
+    } catch (err) {
+      if (err instanceof TwilioApiError) {
+        throw new DeliveryFailure(`Twilio ${err.twilio.code ?? err.httpStatus}`, err.httpStatus < 500 && err.httpStatus !== 429);
+      }
+      if (err instanceof ServiceError) throw new DeliveryFailure(err.kind, err.httpStatus < 500);
+      throw new DeliveryFailure('unexpected error', false);
+    }
+  }
+
+  async function pass(): Promise<void> {
+    for (;;) {
+      const due = await outbox.claimDue(now(), 10);
+      if (due.length === 0) return;
+      for (const n of due) {
+        try {
+          await deliver(n);
+          await outbox.markSent(n.id, now());
+          logger.info({ notification: n.id, topic: n.topic, channel: n.channel }, 'notification sent');
+        } catch (err) {
+          const failure = err instanceof DeliveryFailure ? err : new DeliveryFailure('unexpected error', false);
+          const giveUp = failure.permanent || n.attempts >= MAX_ATTEMPTS;
+          const retryAt = giveUp ? undefined : new Date(now().getTime() + retryDelayMs(n.attempts));
+          await outbox.markFailed(n.id, failure.reason, retryAt);
+          logger.warn(
+            { notification: n.id, topic: n.topic, channel: n.channel, attempts: n.attempts, reason: failure.reason, retryAt },
+            giveUp ? 'notification failed for good' : 'notification failed: will retry',
+          );
+        }
+      }
+    }
+  }
+
+  let running: Promise<void> | undefined;
+  let again = false;
+  let timer: NodeJS.Timeout | undefined;
+  const runOnce = (): Promise<void> => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = pass()
+      .catch((err: unknown) => {
+        logger.error({ reason: (err as { code?: string }).code ?? (err as Error).name }, 'outbox pass failed');
+      })
+      .finally(() => {
+        running = undefined;
+        if (again) {
+          again = false;
+          void runOnce();
+        }
+      });
+    return running;
+  };
+  return {
+    kick: () => void runOnce(),
+    runOnce,
+    start() {
+      timer ??= setInterval(() => void runOnce(), settings.intervalMs);
+      timer.unref();
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+    },
+  };
+}

@@ -1,0 +1,102 @@
+// Owns getting events into the store without ever holding up a caller: each batch is written within a short
+// budget; when the store fails or is slow, the batch goes to the spool (a local append) and is replayed later,
+// the failure is logged with the SID (never a number or a text), and the store counts as degraded until a
+// write or a replay succeeds again.
+import type { Logger } from '../logger';
+import type { Composer } from '../store/apply';
+import { sidOf, type StoreEvent } from '../store/events';
+import type { Spool } from '../store/spool';
+import type { Store } from '../store/store';
+
+export interface RecorderState {
+  /** The last write or replay failed, or batches still wait in the spool. */
+  readonly degraded: boolean;
+  /** Batches waiting in the spool. */
+  readonly spooled: number;
+}
+
+export interface Recorder {
+  /** Writes the events, or spools them; never throws, never waits much longer than the budget. */
+  record(events: readonly StoreEvent[]): Promise<void>;
+  /** Replays spooled batches into the store (at start, and on a timer). */
+  replay(): Promise<void>;
+  state(): RecorderState;
+}
+
+export interface RecorderSettings {
+  readonly store: Store;
+  readonly spool: Spool;
+  readonly compose: Composer;
+  readonly logger: Logger;
+  /** How long a webhook may wait for its write before the batch is spooled instead. */
+  readonly budgetMs: number;
+  /** Called after events were written (new notifications may be due). */
+  readonly onWritten?: () => void;
+}
+
+class BudgetExceeded extends Error {}
+
+function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new BudgetExceeded(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** The reason a write failed, without the driver's message (it can quote values: numbers, texts). */
+function reasonOf(err: unknown): string {
+  if (err instanceof BudgetExceeded) return err.message;
+  const e = err as { code?: unknown; name?: unknown };
+  return typeof e.code === 'string' ? e.code : typeof e.name === 'string' ? e.name : 'unknown error';
+}
+
+export function createRecorder(settings: RecorderSettings): Recorder {
+  const { store, spool, compose, logger } = settings;
+  let lastFailed = false;
+  const write = (events: readonly StoreEvent[]) => store.apply(events, compose);
+
+  return {
+    async record(events) {
+      if (events.length === 0) return;
+      const work = write(events);
+      try {
+        await within(work, settings.budgetMs);
+        lastFailed = false;
+        settings.onWritten?.();
+      } catch (err) {
+        // The write may still finish later: replaying it then is harmless (every write is idempotent).
+        work.catch(() => undefined);
+        lastFailed = true;
+        try {
+          spool.append(events);
+          logger.error(
+            { sids: [...new Set(events.map(sidOf))], reason: reasonOf(err) },
+            'store write failed: events spooled for replay',
+          );
+        } catch (spoolErr) {
+          logger.fatal(
+            { sids: [...new Set(events.map(sidOf))], reason: reasonOf(err), spool: reasonOf(spoolErr) },
+            'store write failed and the spool could not keep the events: they are lost',
+          );
+        }
+      }
+    },
+
+    async replay() {
+      if (spool.pending() === 0) return;
+      const result = await spool.replay((events) => write(events));
+      if (result.replayed > 0) {
+        settings.onWritten?.();
+        logger.info({ replayed: result.replayed, left: result.left }, 'spooled events replayed into the store');
+      }
+      if (result.unreadable > 0) logger.error({ unreadable: result.unreadable }, 'unreadable spool lines dropped');
+      lastFailed = result.left > 0;
+    },
+
+    state() {
+      const spooled = spool.pending();
+      return { degraded: lastFailed || spooled > 0, spooled };
+    },
+  };
+}

@@ -1,0 +1,270 @@
+// Owns writing events into the store: each batch in one transaction, every write idempotent (primary keys,
+// unique constraints and upserts, never read-then-write), statuses that only move forward, and the outbox
+// rows for what the operator must hear of, written in the same transaction as the row they announce.
+import type { Transaction } from 'kysely';
+import type { Db } from './database';
+import {
+  FINAL_CALL_STATUSES,
+  callStatusRank,
+  messageStatusRank,
+  type Audience,
+  type CallStatusEvent,
+  type CallStepEvent,
+  type MessageEvent,
+  type MessageStatusEvent,
+  type StoreEvent,
+  type TranscriptEvent,
+  type VoicemailEvent,
+} from './events';
+import type { Tables } from './schema';
+
+type Tx = Transaction<Tables>;
+
+/** Something the operator is told about: what the outbox composes a notification from. */
+export type Announcement =
+  | { readonly kind: 'voicemail'; readonly id: number; readonly event: VoicemailEvent }
+  | {
+      readonly kind: 'transcript';
+      readonly id: number;
+      readonly event: TranscriptEvent;
+      readonly from: string | null;
+    }
+  | { readonly kind: 'message'; readonly event: MessageEvent };
+
+export interface NotificationDraft {
+  readonly topic: string;
+  readonly channel: 'email' | 'sms';
+  readonly recipients: string;
+  readonly subject: string;
+  readonly body: string;
+}
+
+/** Turns an announcement into the notifications to send (one per channel). Pure: the service layer owns it. */
+export type Composer = (announcement: Announcement, audience: Audience) => NotificationDraft[];
+
+/** True the first time a key is seen; false for a retry or a replay (the unique constraint decides). */
+async function firstTime(tx: Tx, key: string | undefined, at: string): Promise<boolean> {
+  if (key === undefined) return true;
+  const result = await tx
+    .insertInto('events')
+    .values({ key, received_at: at })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
+async function enqueue(tx: Tx, drafts: NotificationDraft[], at: string): Promise<void> {
+  for (const draft of drafts) {
+    await tx
+      .insertInto('notifications')
+      .values({ ...draft, status: 'pending', attempts: 0, next_attempt_at: at, created_at: at })
+      .onConflict((oc) => oc.columns(['topic', 'channel']).doNothing())
+      .execute();
+  }
+}
+
+/** Makes sure the call's row exists (a step or a recording may be the first we hear of a call). */
+async function ensureCall(tx: Tx, callSid: string, at: string, status = 'in-progress'): Promise<void> {
+  await tx
+    .insertInto('calls')
+    .values({ sid: callSid, status, status_rank: callStatusRank(status), started_at: at, updated_at: at })
+    .onConflict((oc) => oc.column('sid').doNothing())
+    .execute();
+}
+
+async function applyCallStatus(tx: Tx, e: CallStatusEvent): Promise<void> {
+  await ensureCall(tx, e.callSid, e.at, e.status);
+  // Who and which way never change once known: fill what is missing.
+  await tx
+    .updateTable('calls')
+    .set((eb) => ({
+      direction: eb.fn.coalesce('direction', eb.val(e.direction ?? null)),
+      from_number: eb.fn.coalesce('from_number', eb.val(e.from ?? null)),
+      to_number: eb.fn.coalesce('to_number', eb.val(e.to ?? null)),
+      ...(e.status === 'in-progress' ? { answered_at: eb.fn.coalesce('answered_at', eb.val(e.at)) } : {}),
+    }))
+    .where('sid', '=', e.callSid)
+    .execute();
+  const rank = callStatusRank(e.status);
+  await tx
+    .updateTable('calls')
+    .set({
+      status: e.status,
+      status_rank: rank,
+      updated_at: e.at,
+      ...(FINAL_CALL_STATUSES.has(e.status) ? { ended_at: e.at } : {}),
+      ...(e.durationSeconds !== undefined ? { duration_seconds: e.durationSeconds } : {}),
+      ...(e.errorCode !== undefined ? { error_code: e.errorCode } : {}),
+    })
+    .where('sid', '=', e.callSid)
+    .where('status_rank', '<', rank)
+    .execute();
+}
+
+async function applyCallStep(tx: Tx, e: CallStepEvent): Promise<void> {
+  await ensureCall(tx, e.callSid, e.at);
+  await tx
+    .insertInto('call_steps')
+    .values({ call_sid: e.callSid, at: e.at, kind: e.kind, detail: e.detail ?? null })
+    .execute();
+}
+
+async function applyVoicemail(tx: Tx, e: VoicemailEvent, compose: Composer): Promise<void> {
+  const row = await tx
+    .insertInto('voicemails')
+    .values({
+      recording_sid: e.recordingSid,
+      call_sid: e.callSid ?? null,
+      from_number: e.from ?? null,
+      to_number: e.to ?? null,
+      recording_url: e.recordingUrl ?? null,
+      duration_seconds: e.durationSeconds ?? null,
+      silent: e.silent ? 1 : 0,
+      source: e.source,
+      created_at: e.at,
+    })
+    // A transcript may have arrived first (it made the row): fill in what the recording knows.
+    .onConflict((oc) =>
+      oc.column('recording_sid').doUpdateSet((eb) => ({
+        call_sid: eb.fn.coalesce('voicemails.call_sid', eb.ref('excluded.call_sid')),
+        from_number: eb.fn.coalesce('voicemails.from_number', eb.ref('excluded.from_number')),
+        to_number: eb.fn.coalesce('voicemails.to_number', eb.ref('excluded.to_number')),
+        recording_url: eb.fn.coalesce('voicemails.recording_url', eb.ref('excluded.recording_url')),
+        duration_seconds: eb.fn.coalesce('voicemails.duration_seconds', eb.ref('excluded.duration_seconds')),
+        silent: eb.ref('excluded.silent'),
+        source: eb.fn.coalesce('voicemails.source', eb.ref('excluded.source')),
+      })),
+    )
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  if (e.callSid) {
+    await ensureCall(tx, e.callSid, e.at);
+    await firstTime(tx, `voicemail-step:${e.recordingSid}`, e.at).then((first) =>
+      first
+        ? applyCallStep(tx, {
+            type: 'call-step',
+            at: e.at,
+            callSid: e.callSid as string,
+            kind: e.silent ? 'voicemail-silent' : 'voicemail',
+            detail: e.recordingSid,
+          })
+        : undefined,
+    );
+  }
+  if (!e.silent) await enqueue(tx, compose({ kind: 'voicemail', id: row.id, event: e }, e.audience), e.at);
+}
+
+async function applyTranscript(tx: Tx, e: TranscriptEvent, compose: Composer): Promise<void> {
+  const row = await tx
+    .insertInto('voicemails')
+    .values({
+      recording_sid: e.recordingSid,
+      call_sid: e.callSid ?? null,
+      silent: 0,
+      transcript: e.text ?? null,
+      transcript_status: e.status,
+      created_at: e.at,
+    })
+    .onConflict((oc) =>
+      oc.column('recording_sid').doUpdateSet((eb) => ({
+        transcript: eb.ref('excluded.transcript'),
+        transcript_status: eb.ref('excluded.transcript_status'),
+      })),
+    )
+    .returning(['id', 'silent', 'from_number'])
+    .executeTakeFirstOrThrow();
+  if (e.status === 'completed' && row.silent === 0) {
+    const announcement = { kind: 'transcript' as const, id: row.id, event: e, from: row.from_number };
+    await enqueue(tx, compose(announcement, e.audience), e.at);
+  }
+}
+
+async function applyMessage(tx: Tx, e: MessageEvent, compose: Composer): Promise<void> {
+  const rank = messageStatusRank(e.status);
+  await tx
+    .insertInto('messages')
+    .values({
+      sid: e.messageSid,
+      direction: e.direction,
+      from_number: e.from ?? null,
+      to_number: e.to ?? null,
+      body: e.body ?? null,
+      media_urls: JSON.stringify(e.mediaUrls),
+      status: e.status,
+      status_rank: rank,
+      created_at: e.at,
+      updated_at: e.at,
+    })
+    // The status callback may have been faster than the answer to messages.create: keep its status.
+    .onConflict((oc) =>
+      oc.column('sid').doUpdateSet((eb) => ({
+        direction: eb.ref('excluded.direction'),
+        from_number: eb.fn.coalesce('messages.from_number', eb.ref('excluded.from_number')),
+        to_number: eb.fn.coalesce('messages.to_number', eb.ref('excluded.to_number')),
+        body: eb.fn.coalesce('messages.body', eb.ref('excluded.body')),
+        media_urls: eb.ref('excluded.media_urls'),
+        created_at: eb.ref('excluded.created_at'),
+      })),
+    )
+    .execute();
+  await applyMessageStatus(tx, { type: 'message-status', at: e.at, messageSid: e.messageSid, status: e.status });
+  if (e.audience) await enqueue(tx, compose({ kind: 'message', event: e }, e.audience), e.at);
+}
+
+async function applyMessageStatus(tx: Tx, e: MessageStatusEvent): Promise<void> {
+  if (!(await firstTime(tx, `message-status:${e.messageSid}:${e.status}`, e.at))) return;
+  const rank = messageStatusRank(e.status);
+  await tx
+    .insertInto('messages')
+    .values({
+      sid: e.messageSid,
+      media_urls: '[]',
+      status: e.status,
+      status_rank: rank,
+      created_at: e.at,
+      updated_at: e.at,
+    })
+    .onConflict((oc) => oc.column('sid').doNothing())
+    .execute();
+  await tx
+    .insertInto('message_statuses')
+    .values({ message_sid: e.messageSid, status: e.status, error_code: e.errorCode ?? null, at: e.at })
+    .execute();
+  await tx
+    .updateTable('messages')
+    .set({
+      status: e.status,
+      status_rank: rank,
+      updated_at: e.at,
+      ...(e.errorCode !== undefined ? { error_code: e.errorCode } : {}),
+    })
+    .where('sid', '=', e.messageSid)
+    .where('status_rank', '<', rank)
+    .execute();
+}
+
+async function applyOne(tx: Tx, event: StoreEvent, compose: Composer): Promise<void> {
+  if (!(await firstTime(tx, event.key, event.at))) return;
+  switch (event.type) {
+    case 'call-status':
+      return applyCallStatus(tx, event);
+    case 'call-step':
+      return applyCallStep(tx, event);
+    case 'voicemail':
+      return applyVoicemail(tx, event, compose);
+    case 'transcript':
+      return applyTranscript(tx, event, compose);
+    case 'message':
+      return applyMessage(tx, event, compose);
+    case 'message-status':
+      return applyMessageStatus(tx, event);
+  }
+}
+
+/** Writes a batch of events in one transaction: all of it, or (on an error) none of it. */
+export async function applyEvents(db: Db, events: readonly StoreEvent[], compose: Composer): Promise<void> {
+  if (events.length === 0) return;
+  await db.transaction().execute(async (tx) => {
+    for (const event of events) await applyOne(tx, event, compose);
+  });
+}

@@ -1,0 +1,74 @@
+// Owns opening the database a DATABASE_URL names: SQLite through better-sqlite3 (a file in WAL mode, or
+// memory) or PostgreSQL through a pg pool, both behind one Kysely instance typed by ./schema. Nothing else
+// knows which driver is underneath, except the migrations (column types) through `dialect`.
+import { chmodSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Pool } from 'pg';
+import type { Tables } from './schema';
+
+export type Db = Kysely<Tables>;
+export type DialectName = 'sqlite' | 'postgres';
+
+export interface Database {
+  readonly db: Db;
+  readonly dialect: DialectName;
+  /** Where the data lives, safe to log: the file, or the PostgreSQL host and database without credentials. */
+  readonly location: string;
+}
+
+/** How long one PostgreSQL query or connection attempt may take before it fails (the caller never waits long). */
+const POSTGRES_TIMEOUT_MS = 5_000;
+
+/** The file a sqlite: URL names, or :memory:. */
+export function sqliteFileOf(url: string): string {
+  return url.slice('sqlite:'.length);
+}
+
+/** A PostgreSQL URL without its user and password, for logs and error messages. */
+export function postgresLocation(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `postgres://${parsed.host}${parsed.pathname}`;
+  } catch {
+    return 'postgres://(unreadable URL)';
+  }
+}
+
+export interface OpenOptions {
+  /** Called with errors of idle PostgreSQL connections (a restarted server), which would otherwise crash. */
+  readonly onIdleError?: (err: Error) => void;
+}
+
+export function openDatabase(url: string, options: OpenOptions = {}): Database {
+  if (url.startsWith('sqlite:')) {
+    const file = sqliteFileOf(url);
+    // The file holds callers' numbers and texts: only the server's user may read it.
+    if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
+    const sqlite = new SQLite(file);
+    if (file !== ':memory:') chmodSync(file, 0o600);
+    // WAL: readers never block the writer; NORMAL is durable across application crashes in WAL mode.
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    // Several processes on one file (CLIs beside the server) wait for the lock instead of failing at once.
+    sqlite.pragma('busy_timeout = 5000');
+    return {
+      db: new Kysely<Tables>({ dialect: new SqliteDialect({ database: sqlite }) }),
+      dialect: 'sqlite',
+      location: file === ':memory:' ? 'sqlite (memory)' : `sqlite:${path.resolve(file)}`,
+    };
+  }
+  const pool = new Pool({
+    connectionString: url,
+    max: 10,
+    connectionTimeoutMillis: POSTGRES_TIMEOUT_MS,
+    query_timeout: POSTGRES_TIMEOUT_MS,
+  });
+  pool.on('error', (err) => options.onIdleError?.(err));
+  return {
+    db: new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) }),
+    dialect: 'postgres',
+    location: postgresLocation(url),
+  };
+}
