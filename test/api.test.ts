@@ -162,7 +162,15 @@ describe('when a status is read through GET /api/calls/:sid and /api/messages/:s
 
     const sms = await post(app, '/api/messages', { to: '+15551234567', body: 'x' });
     const msg = await request(app).get(`/api/messages/${sms.body.sid}`).set('Authorization', `Bearer ${API_TOKEN}`);
-    expect(msg.body).toMatchObject({ sid: sms.body.sid, status: 'queued', numSegments: '1', errorCode: null });
+    expect(msg.body).toMatchObject({
+      sid: sms.body.sid,
+      status: 'queued',
+      errorCode: null,
+      to: '+15551234567',
+      body: 'x',
+      // Not final yet: what the store knows (who, what) with Twilio's current status.
+      source: 'store+twilio',
+    });
   });
 
   it('then an unknown sid is Twilio’s 404, and a malformed one is our 400 without asking Twilio', async () => {

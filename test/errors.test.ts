@@ -11,7 +11,8 @@ const CALL = { CallSid: 'CA0123456789abcdef0123456789abcdef', From: '+1555123456
 
 /** A config whose reading of one text fails at request time: the fault injected into a route. */
 function failingConfig(section: 'voice' | 'sms', key: string): Config {
-  const base = testConfig();
+  // Forwarding on, so that option 1 reads the forwarding settings while answering.
+  const base = testConfig({ FORWARD_TO: '+15550001234', OUTBOUND_ALLOWLIST: '+1555*' });
   const broken = Object.defineProperty({ ...base[section] }, key, {
     get() {
       throw new Error('injected failure');
@@ -23,7 +24,7 @@ function failingConfig(section: 'voice' | 'sms', key: string): Config {
 describe('when a voice route fails', () => {
   it('then Twilio still gets 200 TwiML: an apology and <Hangup/>, and the error is logged with the CallSid', async () => {
     const logs = captureLogs();
-    const app = createApp(failingConfig('voice', 'forwardTo'), { logger: logs.logger });
+    const app = createApp(failingConfig('voice', 'forwardTimeout'), { logger: logs.logger });
     const res = await signedPost(app, '/voice/menu', { ...CALL, Digits: '1' });
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('text/xml; charset=utf-8');
@@ -36,7 +37,7 @@ describe('when a voice route fails', () => {
   });
 
   it('then an unsigned request to the failing route still gets 403, never TwiML', async () => {
-    const app = createApp(failingConfig('voice', 'forwardTo'));
+    const app = createApp(failingConfig('voice', 'forwardTimeout'));
     const res = await request(app)
       .post('/voice/menu')
       .type('form')
@@ -106,6 +107,8 @@ describe('when a request is malformed or outside the routes', () => {
       status: 'ok',
       version: expect.stringMatching(/^\d+\.\d+\.\d+/),
       uptime: expect.any(Number),
+      store: 'ok',
+      spooled: 0,
     });
   });
 });

@@ -199,7 +199,15 @@ describe('when a caller leaves a voicemail (simulated call)', () => {
     expect(notice?.text).toMatch(/Length: 9 s\./);
   });
 
-  it('then an SMTP server that cannot be reached is logged (without the URL) and the caller is unaffected', async () => {
+  // Record's action as Twilio posts it: the recording's SID, URL and length.
+  const RECORDED = {
+    ...CALL,
+    RecordingSid: `RE${'ab'.repeat(16)}`,
+    RecordingUrl: `https://api.twilio.com/2010-04-01/Accounts/${TEST_ACCOUNT_SID}/Recordings/RE${'ab'.repeat(16)}`,
+    RecordingDuration: '4',
+  };
+
+  it('then an SMTP server that cannot be reached leaves the e-mail pending for a retry, logged without the URL, and the caller is unaffected', async () => {
     const broken = await startAppServer({ SMTP_URL: 'smtp://user:s3cretpass@127.0.0.1:9' });
     try {
       const res = await fetch(`${broken.url}/twiml/voicemail?Email=owner%40example.com`, {
@@ -208,18 +216,21 @@ describe('when a caller leaves a voicemail (simulated call)', () => {
           'X-Twilio-Signature': getExpectedTwilioSignature(
             TEST_AUTH_TOKEN,
             `${broken.url}/twiml/voicemail?Email=owner%40example.com`,
-            { ...CALL, RecordingUrl: 'https://api.twilio.com/r/RE1' },
+            RECORDED,
           ),
         },
-        body: new URLSearchParams({ ...CALL, RecordingUrl: 'https://api.twilio.com/r/RE1' }),
+        body: new URLSearchParams(RECORDED),
       });
       expect(res.status).toBe(200);
       expect(parseTwiml(await res.text()).children.map((c) => c.name)).toEqual(['Say', 'Hangup']);
-      for (let i = 0; i < 100 && !broken.logs.entries().some((e) => e.msg === 'voicemail e-mail failed'); i++)
+      const failed = 'notification failed: will retry';
+      for (let i = 0; i < 100 && !broken.logs.entries().some((e) => e.msg === failed); i++)
         await new Promise((r) => setTimeout(r, 20));
-      expect(broken.logs.entries().find((e) => e.msg === 'voicemail e-mail failed')).toMatchObject({
-        level: 50,
-        code: expect.any(String),
+      expect(broken.logs.entries().find((e) => e.msg === failed)).toMatchObject({
+        level: 40,
+        channel: 'email',
+        attempts: 1,
+        reason: expect.stringMatching(/^SMTP E[A-Z]+$/),
       });
       expect(broken.logs.text()).not.toContain('s3cretpass');
     } finally {

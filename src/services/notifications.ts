@@ -45,12 +45,13 @@ function textOf(announcement: Announcement, inboxOrigin: string | undefined): Te
         subject: `New voicemail from ${caller}`,
         lines: [
           `New voicemail from ${caller}.`,
+          ...(e.durationSeconds !== undefined ? [`Length: ${e.durationSeconds} s.`] : []),
+          ...(e.recordingUrl ? [`Recording: ${e.recordingUrl}`] : []),
           `Received: ${e.at}`,
-          ...(e.durationSeconds !== undefined ? [`Length: ${e.durationSeconds} s`] : []),
           ...(e.callSid ? [`Call: ${e.callSid}`] : []),
           ...link(`/inbox/voicemails/${announcement.id}`),
         ],
-        sms: `New voicemail from ${caller} (${e.durationSeconds ?? '?'} s)`,
+        sms: `New voicemail from ${caller}: ${e.recordingUrl ?? `${e.durationSeconds ?? '?'} s`}`,
       };
     }
     case 'transcript': {
@@ -60,14 +61,16 @@ function textOf(announcement: Announcement, inboxOrigin: string | undefined): Te
         topic: `transcript:${announcement.id}`,
         subject: `Voicemail transcript from ${caller}`,
         lines: [
-          `Voicemail transcript from ${caller}:`,
+          `Voicemail transcript from ${caller}.`,
+          ...(announcement.recordingUrl ? [`Recording: ${announcement.recordingUrl}`] : []),
           '',
+          'Transcript:',
           text,
           '',
           ...(announcement.event.callSid ? [`Call: ${announcement.event.callSid}`] : []),
           ...link(`/inbox/voicemails/${announcement.id}`),
         ],
-        sms: `Voicemail from ${caller}: ${text}`,
+        sms: `Voicemail transcript from ${caller}: ${text}`,
       };
     }
     case 'message': {

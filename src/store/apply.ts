@@ -28,6 +28,7 @@ export type Announcement =
       readonly id: number;
       readonly event: TranscriptEvent;
       readonly from: string | null;
+      readonly recordingUrl: string | null;
     }
   | { readonly kind: 'message'; readonly event: MessageEvent };
 
@@ -171,10 +172,16 @@ async function applyTranscript(tx: Tx, e: TranscriptEvent, compose: Composer): P
         transcript_status: eb.ref('excluded.transcript_status'),
       })),
     )
-    .returning(['id', 'silent', 'from_number'])
+    .returning(['id', 'silent', 'from_number', 'recording_url'])
     .executeTakeFirstOrThrow();
   if (e.status === 'completed' && row.silent === 0) {
-    const announcement = { kind: 'transcript' as const, id: row.id, event: e, from: row.from_number };
+    const announcement = {
+      kind: 'transcript' as const,
+      id: row.id,
+      event: e,
+      from: row.from_number,
+      recordingUrl: row.recording_url,
+    };
     await enqueue(tx, compose(announcement, e.audience), e.at);
   }
 }
