@@ -3,17 +3,13 @@ import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { createOutbound, type CallPathCheck, type OutboundService } from './outbound';
 import { createAllowlist } from '../policy/phoneNumbers';
-import { createTwilioClient } from './twilioClient';
+import { createTwilioClient, type TwilioClient } from './twilioClient';
 import { createRecordingSource, type RecordingSource } from './recordings';
 import type { StoreEvent } from '../store/events';
 
-export function outboundFromConfig(
-  config: Config,
-  logger: Logger,
-  checkCallPath?: CallPathCheck,
-  record?: (events: StoreEvent[]) => Promise<void>,
-): OutboundService {
-  const client = config.twilio.accountSid
+/** The one Twilio REST client; undefined without credentials. */
+export function twilioClientFromConfig(config: Config): TwilioClient | undefined {
+  return config.twilio.accountSid
     ? createTwilioClient({
         accountSid: config.twilio.accountSid,
         authToken: config.twilio.authToken,
@@ -23,8 +19,16 @@ export function outboundFromConfig(
         maxRetries: config.twilioApi.maxRetries,
       })
     : undefined;
+}
+
+export function outboundFromConfig(
+  config: Config,
+  logger: Logger,
+  checkCallPath?: CallPathCheck,
+  record?: (events: StoreEvent[]) => Promise<void>,
+): OutboundService {
   return createOutbound({
-    client,
+    client: twilioClientFromConfig(config),
     from: config.twilio.phoneNumber,
     publicBaseUrl: config.publicBaseUrl,
     allowlist: createAllowlist(config.outbound.allowlist),

@@ -1,7 +1,8 @@
-// Owns the REST side of the simulator: a server that speaks Twilio's REST API for Calls and Messages (Basic
-// auth, form bodies, realistic JSON resources, Twilio's JSON errors, every request recorded, faults on demand),
-// and that, when asked to, executes what it creates: a call is played out against its Url with signed status
-// callbacks, a message gets its queued / sent / delivered callbacks.
+// Owns the REST side of the simulator: a server that speaks Twilio's REST API for Calls, Messages, the
+// account's IncomingPhoneNumbers (list by PhoneNumber, update URLs) and recordings' media (MP3, with Range)
+// — Basic auth, form bodies, realistic JSON resources, Twilio's JSON errors, every request recorded, faults
+// on demand — and that, when asked to, executes what it creates: a call is played out against its Url with
+// signed status callbacks, a message gets its queued / sent / delivered callbacks.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { newSid, runCall, type CallResult, type CallScript } from './voiceCall';
@@ -68,6 +69,10 @@ export class TwilioApiServer {
   readonly requests: RecordedRequest[] = [];
   readonly calls = new Map<string, Record<string, unknown>>();
   readonly messages = new Map<string, Record<string, unknown>>();
+  /** IncomingPhoneNumber resources by sid (PN…); addNumber() buys one. */
+  readonly phoneNumbers = new Map<string, Record<string, unknown>>();
+  /** Recordings whose media exists: sid → length in seconds. */
+  readonly recordings = new Map<string, number>();
   private readonly faults: Fault[] = [];
   private readonly sockets = new Set<Socket>();
   private readonly running = new Set<Promise<unknown>>();
@@ -100,8 +105,49 @@ export class TwilioApiServer {
     this.faults.push(...faults);
   }
 
+  /** Gives the account a phone number (as buying one in the console does), with Twilio's demo URLs set. */
+  addNumber(phoneNumber: string): Record<string, unknown> {
+    const numberSid = sid('PN');
+    const now = twilioDate();
+    const resource: Record<string, unknown> = {
+      sid: numberSid,
+      account_sid: this.options.accountSid,
+      phone_number: phoneNumber,
+      friendly_name: phoneNumber,
+      api_version: '2010-04-01',
+      date_created: now,
+      date_updated: now,
+      voice_url: 'https://demo.twilio.com/welcome/voice/',
+      voice_method: 'POST',
+      voice_fallback_url: null,
+      voice_fallback_method: 'POST',
+      voice_caller_id_lookup: false,
+      voice_application_sid: null,
+      sms_url: 'https://demo.twilio.com/welcome/sms/reply',
+      sms_method: 'POST',
+      sms_fallback_url: null,
+      sms_fallback_method: 'POST',
+      sms_application_sid: null,
+      status_callback: null,
+      status_callback_method: 'POST',
+      capabilities: { voice: true, sms: true, mms: true, fax: false },
+      beta: false,
+      origin: 'twilio',
+      status: 'in-use',
+      trunk_sid: null,
+      uri: `${API}${this.options.accountSid}/IncomingPhoneNumbers/${numberSid}.json`,
+    };
+    this.phoneNumbers.set(numberSid, resource);
+    return resource;
+  }
+
+  /** Makes a recording's media available (calls the simulator runs register theirs). */
+  addRecording(recordingSid: string, seconds: number): void {
+    this.recordings.set(recordingSid, seconds);
+  }
+
   /** Requests that reached a Calls or Messages endpoint. */
-  requestsTo(kind: 'Calls' | 'Messages'): RecordedRequest[] {
+  requestsTo(kind: 'Calls' | 'Messages' | 'IncomingPhoneNumbers' | 'Recordings'): RecordedRequest[] {
     return this.requests.filter((r) => r.path.includes(`/${kind}`));
   }
 
@@ -136,6 +182,12 @@ export class TwilioApiServer {
         detail: 'Your AccountSid or AuthToken was incorrect.',
       });
     }
+    const media = /^\/2010-04-01\/Accounts\/([^/]+)\/Recordings\/(RE[0-9a-f]{32})(\.mp3|\.wav)?$/.exec(path);
+    if (media && media[1] === this.options.accountSid && req.method === 'GET')
+      return this.recordingMedia(req, res, media[2] as string, path);
+    const numbers = /^\/2010-04-01\/Accounts\/([^/]+)\/IncomingPhoneNumbers(?:\/(PN[0-9a-f]{32}))?\.json$/.exec(path);
+    if (numbers && numbers[1] === this.options.accountSid)
+      return this.incomingPhoneNumbers(req, res, numbers[2], parseForm(body), path);
     const match = /^\/2010-04-01\/Accounts\/([^/]+)\/(Calls|Messages)(?:\/([^/]+))?\.json$/.exec(path);
     if (!match || match[1] !== this.options.accountSid) return this.notFound(res, path);
     const [, , kind, resourceSid] = match;
@@ -147,6 +199,92 @@ export class TwilioApiServer {
       return found ? this.json(res, 200, found) : this.notFound(res, path);
     }
     return this.json(res, 405, errorBody(405, 20004, 'Method not allowed'));
+  }
+
+  /**
+   * A recording's audio, as Twilio serves it: MP3 (silent frames, one second per 38 frames of 417 bytes at
+   * 128 kbit/s), with Range requests answered 206.
+   */
+  private recordingMedia(req: IncomingMessage, res: ServerResponse, recordingSid: string, path: string): void {
+    const seconds = this.recordings.get(recordingSid);
+    if (seconds === undefined) return this.notFound(res, path);
+    const frame = Buffer.alloc(417);
+    frame.writeUInt32BE(0xfffb9064, 0); // MPEG-1 Layer III, 128 kbit/s, 44.1 kHz, mono
+    const audio = Buffer.concat(Array.from({ length: Math.max(1, seconds) * 38 }, () => frame));
+    const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
+    const headers = { 'Content-Type': 'audio/mpeg', 'Accept-Ranges': 'bytes' };
+    if (!range) {
+      res.writeHead(200, { ...headers, 'Content-Length': String(audio.length) });
+      return void res.end(audio);
+    }
+    const start = range[1] ? Number(range[1]) : Math.max(0, audio.length - Number(range[2]));
+    const end = range[1] && range[2] ? Math.min(Number(range[2]), audio.length - 1) : audio.length - 1;
+    if (start >= audio.length || start > end) {
+      res.writeHead(416, { 'Content-Range': `bytes */${audio.length}` });
+      return void res.end();
+    }
+    res.writeHead(206, {
+      ...headers,
+      'Content-Range': `bytes ${start}-${end}/${audio.length}`,
+      'Content-Length': String(end - start + 1),
+    });
+    res.end(audio.subarray(start, end + 1));
+  }
+
+  /** GET IncomingPhoneNumbers.json?PhoneNumber=…, GET and POST IncomingPhoneNumbers/PN….json. */
+  private incomingPhoneNumbers(
+    req: IncomingMessage,
+    res: ServerResponse,
+    numberSid: string | undefined,
+    params: FormParams,
+    path: string,
+  ): void {
+    if (!numberSid) {
+      if (req.method !== 'GET') return this.json(res, 405, errorBody(405, 20004, 'Method not allowed'));
+      const query = new URL(req.url ?? '', 'http://x').searchParams;
+      const wanted = query.get('PhoneNumber');
+      const pageSize = Number(query.get('PageSize') ?? 50);
+      const found = [...this.phoneNumbers.values()].filter((n) => !wanted || n.phone_number === wanted);
+      const uri = `${API}${this.options.accountSid}/IncomingPhoneNumbers.json?PageSize=${pageSize}&Page=0`;
+      return this.json(res, 200, {
+        incoming_phone_numbers: found.slice(0, pageSize),
+        end: Math.min(found.length, pageSize) - 1,
+        first_page_uri: uri,
+        next_page_uri: null,
+        page: 0,
+        page_size: pageSize,
+        previous_page_uri: null,
+        start: 0,
+        uri,
+      });
+    }
+    const resource = this.phoneNumbers.get(numberSid);
+    if (!resource) return this.notFound(res, path);
+    if (req.method === 'GET') return this.json(res, 200, resource);
+    if (req.method !== 'POST') return this.json(res, 405, errorBody(405, 20004, 'Method not allowed'));
+    const fields: Record<string, string> = {
+      VoiceUrl: 'voice_url',
+      VoiceMethod: 'voice_method',
+      SmsUrl: 'sms_url',
+      SmsMethod: 'sms_method',
+      StatusCallback: 'status_callback',
+      StatusCallbackMethod: 'status_callback_method',
+      FriendlyName: 'friendly_name',
+    };
+    for (const [name, value] of Object.entries(params)) {
+      const field = fields[name];
+      const text = first(value) ?? '';
+      if (!field) continue;
+      if (name.endsWith('Method') && !/^(GET|POST)$/i.test(text))
+        return this.json(res, 400, errorBody(400, 21601, `${name} must be GET or POST`));
+      if (name.endsWith('Url') || name === 'StatusCallback') {
+        if (text !== '' && !/^https?:\/\/\S+$/i.test(text))
+          return this.json(res, 400, errorBody(400, 21502, `${name} is not a valid URL: ${text}`));
+      }
+      resource[field] = name.endsWith('Method') ? text.toUpperCase() : text === '' ? null : text;
+    }
+    resource.date_updated = twilioDate();
+    this.json(res, 200, resource);
   }
 
   private authenticatedUser(req: IncomingMessage): string | null {
@@ -235,6 +373,7 @@ export class TwilioApiServer {
         callSid: call.sid as string,
         accountSid: this.options.accountSid,
         authToken: this.options.authToken,
+        onRecording: (recordingSid, seconds) => this.addRecording(recordingSid, seconds),
         statusCallback: statusUrl
           ? { url: statusUrl, method: methodOf(first(p.StatusCallbackMethod)), events }
           : undefined,

@@ -56,6 +56,8 @@ export interface CallSpec {
   /** Signs every request; without it requests go unsigned. */
   readonly authToken?: string;
   readonly statusCallback?: StatusCallback;
+  /** Told of every recording the call makes (the REST side then serves its audio). */
+  readonly onRecording?: (recordingSid: string, seconds: number) => void;
   /** Stop after this many TwiML documents (a test's cut-off; unset, only time and silence limit a call). */
   readonly maxRequests?: number;
   /**
@@ -482,6 +484,7 @@ class CallRun {
       result: ending === 'hangup' ? `${heard}, caller hung up` : ending === 'absent' ? 'absent (16102)' : heard,
     });
     const status = ending === 'absent' ? 'absent' : 'completed';
+    if (status === 'completed') this.spec.onRecording?.(recordingSid, seconds);
     const recordingParams = {
       AccountSid: this.spec.accountSid,
       CallSid: this.callSid,
