@@ -12,6 +12,8 @@ export interface BackgroundWork {
   start(): Promise<void>;
   /** Stops the timers, waits for a running outbox pass, closes the database and Redis. */
   stop(): Promise<void>;
+  /** Replays the spool now (the timer does every 30 s), then sends what became due. */
+  replaySpool(): Promise<void>;
 }
 
 export interface BackgroundSettings {
@@ -59,6 +61,10 @@ export function createBackgroundWork(settings: BackgroundSettings): BackgroundWo
       sender.kick();
       every(REPLAY_INTERVAL_MS, replay);
       every(RETENTION_INTERVAL_MS, purge);
+    },
+    async replaySpool() {
+      await replay();
+      await sender.runOnce();
     },
     async stop() {
       for (const timer of timers.splice(0)) clearInterval(timer);

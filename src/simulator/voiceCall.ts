@@ -234,7 +234,6 @@ class CallRun {
       params,
       authToken: this.spec.authToken,
       timeoutMs: this.spec.timeoutMs,
-      headers: { 'I-Twilio-Idempotency-Token': randomBytes(8).toString('hex') },
     });
     // answer.url: the URL as requested, without any user:password@ of the configured one.
     this.steps.push(

@@ -4,6 +4,7 @@
 // A URL with user:password@ is fetched as Twilio does (HTTP authentication): first without credentials, and
 // again with them once the answer is 401 with a Basic WWW-Authenticate challenge; the signature covers the URL
 // as configured, credentials included. What is reported (steps, transcripts) never shows the password.
+import { randomBytes } from 'node:crypto';
 import { getExpectedTwilioSignature } from 'twilio';
 import { basicAuthorization, stripCredentials } from '../http/urlCredentials';
 
@@ -63,6 +64,8 @@ export async function sendWebhook(request: WebhookRequest): Promise<WebhookAnswe
   const { bare: url, authorization } = splitCredentials(signedUrl);
   const headers: Record<string, string> = {
     'User-Agent': 'TwilioProxy/1.1 (twiml-server simulator)',
+    // Twilio marks every webhook request with a token its retries repeat.
+    'I-Twilio-Idempotency-Token': randomBytes(16).toString('hex'),
     ...request.headers,
   };
   if (request.authToken) {

@@ -187,6 +187,9 @@ async function applyTranscript(tx: Tx, e: TranscriptEvent, compose: Composer): P
 }
 
 async function applyMessage(tx: Tx, e: MessageEvent, compose: Composer): Promise<void> {
+  // The status first: it takes the ledger key, then the row, in the order the status callback takes them, so
+  // a callback racing its own message's write waits for it instead of deadlocking with it.
+  await applyMessageStatus(tx, { type: 'message-status', at: e.at, messageSid: e.messageSid, status: e.status });
   const rank = messageStatusRank(e.status);
   await tx
     .insertInto('messages')
@@ -214,7 +217,6 @@ async function applyMessage(tx: Tx, e: MessageEvent, compose: Composer): Promise
       })),
     )
     .execute();
-  await applyMessageStatus(tx, { type: 'message-status', at: e.at, messageSid: e.messageSid, status: e.status });
   if (e.audience) await enqueue(tx, compose({ kind: 'message', event: e }, e.audience), e.at);
 }
 

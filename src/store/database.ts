@@ -21,6 +21,9 @@ export interface Database {
 /** How long one PostgreSQL query or connection attempt may take before it fails (the caller never waits long). */
 const POSTGRES_TIMEOUT_MS = 5_000;
 
+/** How long a SQLite write waits for another connection's lock (the event loop waits with it). */
+const SQLITE_BUSY_TIMEOUT_MS = 100;
+
 /** The file a sqlite: URL names, or :memory:. */
 export function sqliteFileOf(url: string): string {
   return url.slice('sqlite:'.length);
@@ -37,7 +40,7 @@ export function postgresLocation(url: string): string {
 }
 
 export interface OpenOptions {
-  /** Called with errors of idle PostgreSQL connections (a restarted server), which would otherwise crash. */
+  /** Called when a PostgreSQL connection drops (a restarted server); the pool replaces it. */
   readonly onIdleError?: (err: Error) => void;
 }
 
@@ -51,8 +54,9 @@ export function openDatabase(url: string, options: OpenOptions = {}): Database {
     // WAL: readers never block the writer; NORMAL is durable across application crashes in WAL mode.
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
-    // Several processes on one file (CLIs beside the server) wait for the lock instead of failing at once.
-    sqlite.pragma('busy_timeout = 5000');
+    // Another process's write (a CLI's) is waited for, briefly: better-sqlite3 waits synchronously, so a
+    // longer wait would stall every request; past it the write fails and the recorder spools the events.
+    sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
     return {
       db: new Kysely<Tables>({ dialect: new SqliteDialect({ database: sqlite }) }),
       dialect: 'sqlite',
@@ -65,7 +69,10 @@ export function openDatabase(url: string, options: OpenOptions = {}): Database {
     connectionTimeoutMillis: POSTGRES_TIMEOUT_MS,
     query_timeout: POSTGRES_TIMEOUT_MS,
   });
+  // A connection that drops (a restarted or unreachable server) emits 'error' on its client: idle ones
+  // through the pool, checked-out ones on the client itself. Unheard, either would end the process.
   pool.on('error', (err) => options.onIdleError?.(err));
+  pool.on('connect', (client) => client.on('error', (err) => options.onIdleError?.(err)));
   return {
     db: new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) }),
     dialect: 'postgres',

@@ -2,12 +2,14 @@
 // simulator can call it over HTTP and every signature is checked against the configured public URL.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApp } from '../../src/app';
+import type { Express } from 'express';
+import { backgroundOf, createApp } from '../../src/app';
 import { captureLogs, type CapturedLogs } from './logs';
 import { testConfig } from './config';
 
 export interface RunningApp {
   readonly url: string;
+  readonly app: Express;
   readonly logs: CapturedLogs;
   close(): Promise<void>;
 }
@@ -26,13 +28,17 @@ export async function startAppServer(
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const base = options.credentials ? url.replace('://', `://${options.credentials}@`) : url;
   const logs = captureLogs();
-  server.on('request', createApp(testConfig({ PUBLIC_BASE_URL: base, ...overrides }), { logger: logs.logger }));
+  const app = createApp(testConfig({ PUBLIC_BASE_URL: base, ...overrides }), { logger: logs.logger });
+  server.on('request', app);
   return {
     url,
+    app,
     logs,
-    close: () => {
+    close: async () => {
       server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // The store's connections (a PostgreSQL pool) and timers end with the server.
+      await backgroundOf(app).stop();
     },
   };
 }
