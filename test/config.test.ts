@@ -247,3 +247,50 @@ describe('when the egress allow-lists are given', () => {
     },
   );
 });
+
+describe('when the store and the operator’s notifications are configured', () => {
+  it('then the defaults are the SQLite file (memory under NODE_ENV=test), 90 days, no Redis, nobody notified', () => {
+    expect(loadConfig({})).toMatchObject({
+      database: { url: 'sqlite:data/twiml-server.db', retentionDays: 90 },
+      notify: { emails: [] },
+    });
+    expect(loadConfig({ NODE_ENV: 'test' }).database.url).toBe('sqlite::memory:');
+    expect(loadConfig({}).redisUrl).toBeUndefined();
+  });
+
+  it('then PostgreSQL, Redis, retention and the notification addresses are taken as given', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://app:secret@db.internal:5432/twiml',
+      REDIS_URL: 'redis://cache:6379',
+      RETENTION_DAYS: '0',
+      NOTIFY_EMAIL: 'a@example.com, b@example.com,a@example.com',
+      NOTIFY_SMS: '+15559990000',
+      OUTBOUND_ALLOWLIST: '+1555*',
+    });
+    expect(config.database).toEqual({ url: 'postgres://app:secret@db.internal:5432/twiml', retentionDays: 0 });
+    expect(config.redisUrl).toBe('redis://cache:6379');
+    expect(config.notify).toMatchObject({ emails: ['a@example.com', 'b@example.com'], sms: '+15559990000' });
+  });
+
+  it('then bad values are named without echoing a database password, and NOTIFY_SMS must pass the allow-list', () => {
+    const problems = problemsOf({
+      DATABASE_URL: 'mysql://root:hunter2@db/x',
+      REDIS_URL: 'localhost:6379',
+      RETENTION_DAYS: '-1',
+      NOTIFY_EMAIL: 'owner@example.com,nope',
+    });
+    expect(problems.map((p) => p.split(' ')[0]).sort()).toEqual(
+      ['DATABASE_URL', 'NOTIFY_EMAIL', 'REDIS_URL', 'RETENTION_DAYS'].sort(),
+    );
+    expect(problems.join('\n')).not.toContain('hunter2');
+    expect(problemsOf({ NOTIFY_SMS: '+15559990000' })).toEqual([
+      expect.stringMatching(/^NOTIFY_SMS is \+15559990000, which is not allowed .*OUTBOUND_ALLOWLIST/),
+    ]);
+  });
+
+  it('then the old name VOICEMAIL_NOTIFY_SMS still works, with a warning to rename it', () => {
+    const config = loadConfig({ VOICEMAIL_NOTIFY_SMS: '+15559990000', OUTBOUND_ALLOWLIST: '+1555*' });
+    expect(config.notify.sms).toBe('+15559990000');
+    expect(config.warnings.join('\n')).toMatch(/VOICEMAIL_NOTIFY_SMS is the old name of NOTIFY_SMS/);
+  });
+});

@@ -8,6 +8,8 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import request from 'supertest';
 import { createApp } from '../src/app';
 import { TwilioApiServer, type FormParams } from '../src/simulator/restServer';
+import { setUpNumber, wiringFor } from '../src/services/numberSetup';
+import { createTwilioClient } from '../src/services/twilioClient';
 import { TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, testConfig } from './support/config';
 import { captureLogs } from './support/logs';
 
@@ -192,6 +194,38 @@ describe('when our REST stand-in answers', () => {
     const res = await rest('POST', `${base()}/Calls.json`, { To: '+15551234567', From: '+15550006666', ...extra });
     expect(res.status).toBe(400);
     expect(res.json).toMatchObject({ code: 21205, status: 400 });
+  });
+});
+
+describe('when setup-number wires a number', () => {
+  it('then it finds and updates the number as Twilio documents, and the stand-in answers IncomingPhoneNumber resources', async () => {
+    const number = twilioApi.addNumber('+15550006666');
+    const client = createTwilioClient({
+      accountSid: TEST_ACCOUNT_SID,
+      authToken: TEST_AUTH_TOKEN,
+      baseUrl: twilioApi.url,
+      timeoutMs: 2000,
+      maxRetries: 0,
+    });
+    const result = await setUpNumber(client, '+15550006666', 'https://voice.example.com');
+    const [list, update] = twilioApi.requests;
+    expect(list?.method).toBe('GET');
+    expect(operationFor('GET', list?.path as string)).toBeDefined();
+    expect(update?.method).toBe('POST');
+    expectValidRequest('POST', update?.path as string, update?.params as FormParams);
+    expect(result).toEqual({
+      sid: number.sid,
+      phoneNumber: '+15550006666',
+      before: expect.objectContaining({ voiceUrl: 'https://demo.twilio.com/welcome/voice/', statusCallback: null }),
+      after: wiringFor('https://voice.example.com'),
+    });
+    const auth = `Basic ${Buffer.from(`${TEST_ACCOUNT_SID}:${TEST_AUTH_TOKEN}`).toString('base64')}`;
+    const resourcePath = `/2010-04-01/Accounts/${TEST_ACCOUNT_SID}/IncomingPhoneNumbers/${number.sid}.json`;
+    const fetched = await fetch(`${twilioApi.url}${resourcePath}`, { headers: { Authorization: auth } });
+    expectValidAnswer('GET', resourcePath, 200, (await fetched.json()) as Record<string, unknown>);
+    await expect(setUpNumber(client, '+15550009999', 'https://voice.example.com')).rejects.toThrow(
+      /\+15550009999 is not a phone number of this Twilio account/,
+    );
   });
 });
 

@@ -135,6 +135,15 @@ export class TwilioApiServer {
       origin: 'twilio',
       status: 'in-use',
       trunk_sid: null,
+      type: 'local',
+      address_sid: null,
+      address_requirements: 'none',
+      identity_sid: null,
+      bundle_sid: null,
+      voice_receive_mode: 'voice',
+      emergency_status: 'Inactive',
+      emergency_address_sid: null,
+      emergency_address_status: 'unregistered',
       uri: `${API}${this.options.accountSid}/IncomingPhoneNumbers/${numberSid}.json`,
     };
     this.phoneNumbers.set(numberSid, resource);
