@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { createApp } from '../src/app';
+import { openStore } from '../src/store/store';
 import { CONFIG_VARIABLES, loadConfig } from '../src/config';
 import { TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, testConfig, testEnv } from './support/config';
 import { formBody, parseCurl, shellWords } from './support/curl';
@@ -64,7 +65,7 @@ describe('when a reader follows the README', () => {
   });
 
   it('then every route in the route table exists in the README', () => {
-    for (const route of ALL_ROUTES) expect(readme).toContain(`\`${route === '/healthz' ? 'GET /healthz' : route}\``);
+    for (const route of ALL_ROUTES) expect(readme).toContain(`\`${route.endsWith('z') ? `GET ${route}` : route}\``);
   });
 });
 
@@ -78,7 +79,15 @@ describe('when a reader uses the outbound API and CLI from the README', () => {
   const outboundEnv = () => ({ TWILIO_API_BASE_URL: twilioApi.url, API_TOKEN, OUTBOUND_ALLOWLIST: '+1555*' });
 
   it('then every API curl line succeeds against a server wired to a local Twilio API', async () => {
-    const app = createApp(testConfig(outboundEnv()));
+    // The README reads voicemail 1 and plays it: a stored voicemail whose recording Twilio has.
+    const store = openStore('sqlite::memory:');
+    const recordingSid = `RE${'0'.repeat(31)}1`;
+    await store.apply(
+      [{ type: 'voicemail', at: new Date().toISOString(), recordingSid, silent: false, source: 'menu', audience: { emails: [] } }],
+      () => [],
+    );
+    twilioApi.addRecording(recordingSid, 3);
+    const app = createApp(testConfig(outboundEnv()), { store });
     const lines = readmeLines('### HTTP API', 'curl ');
     expect(lines.length).toBeGreaterThanOrEqual(5);
     // The README reads back example SIDs: make them exist.
@@ -96,9 +105,11 @@ describe('when a reader uses the outbound API and CLI from the README', () => {
       const res =
         curl.method === 'POST'
           ? await request(app).post(url.pathname).set(curl.headers).send(curl.data[0])
-          : await request(app).get(url.pathname).set(curl.headers);
-      expect([line, res.status]).toEqual([line, curl.method === 'POST' ? 201 : 200]);
+          : await request(app).get(url.pathname + url.search).set(curl.headers);
+      const created = curl.method === 'POST' && !url.pathname.endsWith('/listened');
+      expect([line, res.status]).toEqual([line, created ? 201 : curl.method === 'POST' ? 204 : 200]);
     }
+    await store.close();
   });
 
   it('then every CLI line exits 0', async () => {

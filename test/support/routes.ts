@@ -25,4 +25,4 @@ export const TWILIO_ROUTES = [
   '/callbacks/transcription',
 ] as const;
 
-export const ALL_ROUTES = ['/healthz', ...TWILIO_ROUTES] as const;
+export const ALL_ROUTES = ['/healthz', '/readyz', ...TWILIO_ROUTES] as const;
