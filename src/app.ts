@@ -21,7 +21,6 @@ import { recordEvents } from './middleware/recordEvents';
 import { stripCredentials } from './http/urlCredentials';
 import { openStore, type Store } from './store/store';
 import { fileSpool, memorySpool, type Spool } from './store/spool';
-import { sqliteFileOf } from './store/database';
 import { createBackgroundWork, type BackgroundWork } from './services/background';
 import { createRateLimitStores, type RateLimitStores } from './services/rateLimitStores';
 import { createHoldMusicSource } from './services/holdMusic';
@@ -54,7 +53,7 @@ export interface AppDeps {
   readonly bins?: ReadonlyMap<string, Bin>;
   /** The store; opened from DATABASE_URL when not given (migrations run on first use). */
   readonly store?: Store;
-  /** Where events wait when the store fails; beside the SQLite file, or data/ for PostgreSQL, when not given. */
+  /** Where events wait when the store fails; the file config.database.spoolFile names when not given. */
   readonly spool?: Spool;
 }
 
@@ -64,16 +63,6 @@ const BACKGROUND = 'background';
 /** The timers the process entry starts after listening and stops at shutdown (outbox, spool, retention). */
 export function backgroundOf(app: Express): BackgroundWork {
   return app.locals[BACKGROUND] as BackgroundWork;
-}
-
-/**
- * The spool file for a DATABASE_URL: beside the SQLite file; data/twiml-server.spool for PostgreSQL (each
- * instance keeps its own); in memory for sqlite::memory: (nothing outlives the process there anyway).
- */
-function spoolFor(databaseUrl: string): Spool {
-  if (!databaseUrl.startsWith('sqlite:')) return fileSpool('data/twiml-server.spool');
-  const file = sqliteFileOf(databaseUrl);
-  return file === ':memory:' ? memorySpool() : fileSpool(`${file}.spool`);
 }
 
 /** The outbound service the app was built with (the CLIs place calls through it, with the same checks). */
@@ -110,7 +99,8 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
     openStore(config.database.url, {
       onIdleError: (err) => logger.error({ reason: (err as { code?: string }).code ?? err.name }, 'database connection lost'),
     });
-  const spool = deps.spool ?? spoolFor(config.database.url);
+  // In memory for sqlite::memory: (nothing outlives the process there anyway).
+  const spool = deps.spool ?? (config.database.spoolFile ? fileSpool(config.database.spoolFile) : memorySpool());
   let kickOutbox = (): void => undefined;
   const recorder: Recorder = createRecorder({
     store,

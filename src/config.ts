@@ -278,6 +278,7 @@ const variables = z.object({
     message: 'must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379',
   }),
   RETENTION_DAYS: integerInRange(90, 0, 36_500),
+  STATE_DIRECTORY: optionalText,
 });
 
 /** Every environment variable the server reads (for docs checks and tooling). */
@@ -381,6 +382,8 @@ export interface Config {
     readonly url: string;
     /** Rows older than this many days are purged; 0 keeps everything. */
     readonly retentionDays: number;
+    /** Where events wait when the database fails; undefined: in memory (sqlite::memory:). */
+    readonly spoolFile?: string;
   };
   /** Shared rate-limit counters for several instances; undefined: each instance counts alone. */
   readonly redisUrl?: string;
@@ -436,8 +439,21 @@ function webhookAuthOf(base: string | undefined): { webhookAuth?: { username: st
   return { webhookAuth: { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) } };
 }
 
-/** The SQLite file used when DATABASE_URL is unset (outside tests), relative to the working directory. */
-export const DEFAULT_DATABASE_FILE = 'data/twiml-server.db';
+/** The SQLite file used when DATABASE_URL is unset (outside tests), in the state directory. */
+export const DEFAULT_DATABASE_FILE = 'twiml-server.db';
+
+/**
+ * The database and its spool: the SQLite file (default: in STATE_DIRECTORY, which systemd's StateDirectory=
+ * sets, else data/ in the working directory) with its spool beside it; for PostgreSQL, the spool in the state
+ * directory (each instance its own); for sqlite::memory:, no file at all.
+ */
+function databaseOf(url: string | undefined, env: string, stateDirectory: string | undefined, retentionDays: number) {
+  const dir = stateDirectory?.split(':')[0] || 'data';
+  const chosen = url ?? (env === 'test' ? 'sqlite::memory:' : `sqlite:${dir}/${DEFAULT_DATABASE_FILE}`);
+  if (!chosen.startsWith('sqlite:')) return { url: chosen, retentionDays, spoolFile: `${dir}/twiml-server.spool` };
+  const file = chosen.slice('sqlite:'.length);
+  return { url: chosen, retentionDays, ...(file === ':memory:' ? {} : { spoolFile: `${file}.spool` }) };
+}
 
 /** Twilio's <Record transcribe> works on recordings of 2 to 120 seconds. */
 const TRANSCRIBABLE_SECONDS = 120;
@@ -540,10 +556,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       emails: e.NOTIFY_EMAIL,
       sms: e.NOTIFY_SMS ?? e.VOICEMAIL_NOTIFY_SMS,
     },
-    database: {
-      url: e.DATABASE_URL ?? (e.NODE_ENV === 'test' ? 'sqlite::memory:' : `sqlite:${DEFAULT_DATABASE_FILE}`),
-      retentionDays: e.RETENTION_DAYS,
-    },
+    database: databaseOf(e.DATABASE_URL, e.NODE_ENV, e.STATE_DIRECTORY, e.RETENTION_DAYS),
     redisUrl: e.REDIS_URL,
     warnings,
   });

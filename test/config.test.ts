@@ -251,7 +251,7 @@ describe('when the egress allow-lists are given', () => {
 describe('when the store and the operator’s notifications are configured', () => {
   it('then the defaults are the SQLite file (memory under NODE_ENV=test), 90 days, no Redis, nobody notified', () => {
     expect(loadConfig({})).toMatchObject({
-      database: { url: 'sqlite:data/twiml-server.db', retentionDays: 90 },
+      database: { url: 'sqlite:data/twiml-server.db', retentionDays: 90, spoolFile: 'data/twiml-server.db.spool' },
       notify: { emails: [] },
     });
     expect(loadConfig({ NODE_ENV: 'test' }).database.url).toBe('sqlite::memory:');
@@ -267,7 +267,18 @@ describe('when the store and the operator’s notifications are configured', () 
       NOTIFY_SMS: '+15559990000',
       OUTBOUND_ALLOWLIST: '+1555*',
     });
-    expect(config.database).toEqual({ url: 'postgres://app:secret@db.internal:5432/twiml', retentionDays: 0 });
+    expect(config.database).toEqual({
+      url: 'postgres://app:secret@db.internal:5432/twiml',
+      retentionDays: 0,
+      spoolFile: 'data/twiml-server.spool',
+    });
+    // Under systemd's StateDirectory= both the default file and the spool live there.
+    expect(loadConfig({ STATE_DIRECTORY: '/var/lib/twiml-server' }).database).toEqual({
+      url: 'sqlite:/var/lib/twiml-server/twiml-server.db',
+      retentionDays: 90,
+      spoolFile: '/var/lib/twiml-server/twiml-server.db.spool',
+    });
+    expect(loadConfig({ NODE_ENV: 'test' }).database.spoolFile).toBeUndefined();
     expect(config.redisUrl).toBe('redis://cache:6379');
     expect(config.notify).toMatchObject({ emails: ['a@example.com', 'b@example.com'], sms: '+15559990000' });
   });
