@@ -26,9 +26,13 @@ COPY routes ./routes
 COPY views ./views
 RUN npm run build && rm -f dist/.tsbuildinfo
 
-# The compiled driver is kept: the development packages are pruned, nothing is compiled twice.
+# The compiled driver is kept (its addon only: SQLite's sources and the object files stay behind); the
+# development packages are pruned and nothing is compiled twice.
 FROM build AS prod-deps
-RUN npm prune --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN npm prune --omit=dev --no-audit --no-fund && npm cache clean --force \
+    && cd node_modules/better-sqlite3 && rm -rf deps src build/Release/obj build/Release/obj.target \
+       build/Release/.deps build/Release/sqlite3.a build/Release/test_extension.node build/deps \
+    && cd /app && find node_modules -mindepth 1 -maxdepth 1 -type d -empty -delete
 
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production \

@@ -392,6 +392,14 @@ async function systemdBooted() {
     await checkSignedVoiceOnPort80();
     const env = docker('exec', name, 'stat', '-c', '%a %U', '/etc/twiml-server/env').stdout.trim();
     check('the env file is mode 600, owned by root', env === '600 root', env);
+    // ProtectSystem=strict leaves one writable place: StateDirectory=, where the store and its spool live.
+    const ready = await fetch('http://127.0.0.1/readyz');
+    const store = docker('exec', name, 'stat', '-c', '%a %U', '/var/lib/twiml-server/twiml-server.db').stdout.trim();
+    check(
+      'the store is ready in /var/lib/twiml-server (StateDirectory), owned by twiml, mode 600',
+      ready.status === 200 && store === '600 twiml',
+      `readyz ${ready.status}, ${store || 'no database file'}`,
+    );
   } finally {
     docker('rm', '-f', name);
   }

@@ -2,7 +2,7 @@
 // instances behind a load balancer share one budget. Redis failures let requests through (the limits shed
 // load; the bearer token and the sign-in check still decide access) and are logged without the URL.
 import { RedisStore } from 'rate-limit-redis';
-import { createClient } from 'redis';
+import { createClient } from '@redis/client';
 import type { Store as LimiterStore } from 'express-rate-limit';
 import type { Logger } from '../logger';
 
