@@ -1,6 +1,7 @@
 // The parts around the store, each on its own: what every webhook reports (pure mapping), the spool file
 // (append, replay, a torn line, a crash mid-replay), the recorder's budget, and the outbox's sender (composed
 // texts, retries with backoff, giving up) against a real SMTP server and the simulator's REST side.
+import fc from 'fast-check';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -172,6 +173,34 @@ describe('when the recorder writes within its budget', () => {
     expect(recorder.state()).toEqual({ degraded: false, spooled: 0 });
     expect((await store.queries.getCall(CALL_SID))?.status).toBe('ringing');
     await store.close();
+  });
+});
+
+describe('when the store fails, what reaches the logs (property, seeded)', () => {
+  it('then no phone number, text or address of an event ever does: SIDs and reasons only', async () => {
+    const e164 = fc.integer({ min: 2_000_000_000, max: 9_999_999_999 }).map((n) => `+1${n}`);
+    const text = fc.string({ minLength: 6, maxLength: 40 }).filter((t) => t.trim().length >= 6 && !/["\\]/.test(t));
+    const failing: Store = {
+      ...openStore('sqlite::memory:'),
+      apply: async () => {
+        throw Object.assign(new Error(`insert failed for +15551234567 saying "secret"`), { code: 'SQLITE_IOERR' });
+      },
+    };
+    await fc.assert(
+      fc.asyncProperty(e164, e164, text, fc.emailAddress(), async (from, to, body, email) => {
+        const logs = captureLogs();
+        const recorder = createRecorder({ store: failing, spool: memorySpool(), compose: () => [], logger: logs.logger, budgetMs: 50 });
+        await recorder.record([
+          { type: 'message', at: ctx.at, messageSid: MSG_SID, direction: 'inbound', from, to, body, mediaUrls: [], status: 'received', audience: { emails: [email], sms: to } },
+          { type: 'voicemail', at: ctx.at, recordingSid: REC_SID, callSid: CALL_SID, from, to, silent: false, source: 'menu', audience: { emails: [email] } },
+        ]);
+        const logged = logs.text();
+        expect(logged).toContain(MSG_SID);
+        expect(logged).toContain('SQLITE_IOERR');
+        for (const secret of [from, to, body, email, '+15551234567', 'secret']) expect(logged).not.toContain(secret);
+      }),
+      { seed: 424242, numRuns: 100 },
+    );
   });
 });
 
