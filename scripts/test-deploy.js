@@ -532,7 +532,7 @@ function az() {
   }
 }
 
-/** docs/deploy-azure.md says the TypeScript build "peaks near 470 MB" (why a B1s needs swap): measured here. */
+/** docs/deploy-azure.md says the TypeScript build "peaks near 550 MB" (why a B1s needs swap): measured here. */
 function buildMemory() {
   console.log('the build on a small VM');
   if (!existsSync('/usr/bin/time'))
