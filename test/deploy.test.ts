@@ -79,7 +79,12 @@ describe('when the container files are read', () => {
     expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24\.\d+\.\d+-bookworm-slim$/m);
     expect((JSON.parse(read('package.json')) as { engines: { node: string } }).engines.node).toBe('>=22');
     expect(dockerfile.match(/^FROM /gm)?.length).toBe(3);
-    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+    expect(dockerfile).toMatch(/npm prune --omit=dev/);
+    // Nothing compiles: better-sqlite3's node-gyp step stays denied, so no stage needs a compiler.
+    expect(dockerfile).not.toMatch(/apt-get install[^\n]*(g\+\+|make|python3)/);
+    expect((JSON.parse(read('package.json')) as { allowScripts: Record<string, boolean> }).allowScripts).toEqual({
+      'better-sqlite3': false,
+    });
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK /m);
     expect(read('.dockerignore').split('\n')[1]).toBe('*');
@@ -94,6 +99,8 @@ describe('when the container files are read', () => {
       'healthcheck:',
       'max-size: "10m"',
       'read_only: true',
+      '- twiml-data:/app/data',
+      'profiles: [postgres]',
     ]) {
       expect(compose).toContain(needle);
     }
@@ -104,7 +111,7 @@ describe('when the container files are read', () => {
   });
 });
 
-describe('when the production image installs only dependencies (npm ci --omit=dev)', () => {
+describe('when the production image keeps only dependencies (npm prune --omit=dev)', () => {
   it('then every package the product code imports is a production dependency', () => {
     const pkg = JSON.parse(read('package.json')) as { dependencies: Record<string, string> };
     const files = spawnSync('git', ['ls-files', 'src', 'routes', 'views'], { cwd: root, encoding: 'utf8' })
