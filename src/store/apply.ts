@@ -1,7 +1,7 @@
 // Owns writing events into the store: each batch in one transaction, every write idempotent (primary keys,
 // unique constraints and upserts, never read-then-write), statuses that only move forward, and the outbox
 // rows for what the operator must hear of, written in the same transaction as the row they announce.
-import type { Transaction } from 'kysely';
+import { CompiledQuery, type Transaction } from 'kysely';
 import type { Db } from './database';
 import {
   FINAL_CALL_STATUSES,
@@ -73,33 +73,76 @@ async function ensureCall(tx: Tx, callSid: string, at: string, status = 'in-prog
     .execute();
 }
 
-async function applyCallStatus(tx: Tx, e: CallStatusEvent): Promise<void> {
-  await ensureCall(tx, e.callSid, e.at, e.status);
-  // Who and which way never change once known: fill what is missing.
-  await tx
-    .updateTable('calls')
-    .set((eb) => ({
-      direction: eb.fn.coalesce('direction', eb.val(e.direction ?? null)),
-      from_number: eb.fn.coalesce('from_number', eb.val(e.from ?? null)),
-      to_number: eb.fn.coalesce('to_number', eb.val(e.to ?? null)),
-      ...(e.status === 'in-progress' ? { answered_at: eb.fn.coalesce('answered_at', eb.val(e.at)) } : {}),
-    }))
-    .where('sid', '=', e.callSid)
-    .execute();
-  const rank = callStatusRank(e.status);
-  await tx
-    .updateTable('calls')
-    .set({
-      status: e.status,
-      status_rank: rank,
-      updated_at: e.at,
-      ...(FINAL_CALL_STATUSES.has(e.status) ? { ended_at: e.at } : {}),
-      ...(e.durationSeconds !== undefined ? { duration_seconds: e.durationSeconds } : {}),
-      ...(e.errorCode !== undefined ? { error_code: e.errorCode } : {}),
-    })
-    .where('sid', '=', e.callSid)
-    .where('status_rank', '<', rank)
-    .execute();
+/**
+ * One statement, so a call's status costs one write on the webhook path: the row is created, or who and which
+ * way are filled in where missing, and the status (with its end, duration and error) moves only forward.
+ */
+function callStatusRow(e: CallStatusEvent) {
+  return {
+    sid: e.callSid,
+    direction: e.direction ?? null,
+    from_number: e.from ?? null,
+    to_number: e.to ?? null,
+    status: e.status,
+    status_rank: callStatusRank(e.status),
+    started_at: e.at,
+    answered_at: e.status === 'in-progress' ? e.at : null,
+    ended_at: FINAL_CALL_STATUSES.has(e.status) ? e.at : null,
+    duration_seconds: e.durationSeconds ?? null,
+    error_code: e.errorCode ?? null,
+    updated_at: e.at,
+  };
+}
+
+function callStatusUpsert(db: Db, e: CallStatusEvent) {
+  return db
+    .insertInto('calls')
+    .values(callStatusRow(e))
+    .onConflict((oc) =>
+      oc.column('sid').doUpdateSet((eb) => {
+        const advances = eb('excluded.status_rank', '>', eb.ref('calls.status_rank'));
+        const forward = <C extends 'status' | 'status_rank' | 'updated_at'>(column: C) =>
+          eb.case().when(advances).then(eb.ref(`excluded.${column}`)).else(eb.ref(`calls.${column}`)).end();
+        const forwardIfGiven = <C extends 'ended_at' | 'duration_seconds' | 'error_code'>(column: C) =>
+          eb
+            .case()
+            .when(advances)
+            .then(eb.fn.coalesce(`excluded.${column}`, `calls.${column}`))
+            .else(eb.ref(`calls.${column}`))
+            .end();
+        return {
+          direction: eb.fn.coalesce('calls.direction', 'excluded.direction'),
+          from_number: eb.fn.coalesce('calls.from_number', 'excluded.from_number'),
+          to_number: eb.fn.coalesce('calls.to_number', 'excluded.to_number'),
+          answered_at: eb.fn.coalesce('calls.answered_at', 'excluded.answered_at'),
+          status: forward('status'),
+          status_rank: forward('status_rank'),
+          updated_at: forward('updated_at'),
+          ended_at: forwardIfGiven('ended_at'),
+          duration_seconds: forwardIfGiven('duration_seconds'),
+          error_code: forwardIfGiven('error_code'),
+        };
+      }),
+    );
+}
+
+/** The upsert's SQL per dialect, compiled once: only its parameters (the row's values, in order) change. */
+const compiledUpserts = new Map<string, string>();
+
+async function applyCallStatus(db: Db, e: CallStatusEvent): Promise<void> {
+  const parameters = Object.values(callStatusRow(e));
+  const dialect = db.getExecutor().adapter.constructor.name;
+  let text = compiledUpserts.get(dialect);
+  if (text === undefined) {
+    const compiled = callStatusUpsert(db, e).compile();
+    // The cached text is valid only if its parameters are exactly the row's values, in the row's order.
+    if (JSON.stringify(compiled.parameters) !== JSON.stringify(parameters)) {
+      throw new Error('the call-status upsert binds more than the row: it cannot be compiled once');
+    }
+    text = compiled.sql;
+    compiledUpserts.set(dialect, text);
+  }
+  await db.executeQuery(CompiledQuery.raw(text, parameters));
 }
 
 async function applyCallStep(tx: Tx, e: CallStepEvent): Promise<void> {
@@ -273,6 +316,9 @@ async function applyOne(tx: Tx, event: StoreEvent, compose: Composer): Promise<v
 /** Writes a batch of events in one transaction: all of it, or (on an error) none of it. */
 export async function applyEvents(db: Db, events: readonly StoreEvent[], compose: Composer): Promise<void> {
   if (events.length === 0) return;
+  // The webhook path's usual batch, a call's status alone, is one statement: atomic without a transaction.
+  const [only] = events;
+  if (events.length === 1 && only?.type === 'call-status' && only.key === undefined) return applyCallStatus(db, only);
   await db.transaction().execute(async (tx) => {
     for (const event of events) await applyOne(tx, event, compose);
   });

@@ -4,7 +4,7 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import { Pool } from 'pg';
 import type { Tables } from './schema';
 
@@ -37,6 +37,30 @@ export function postgresLocation(url: string): string {
   } catch {
     return 'postgres://(unreadable URL)';
   }
+}
+
+/** How many distinct SQL texts keep their prepared statement (the store issues a few dozen). */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * The SQLite connection as Kysely sees it, with each SQL text prepared once: Kysely prepares every query it runs,
+ * and preparing costs more than running these small statements. Reuse is safe: better-sqlite3 runs a statement
+ * to completion synchronously, and Kysely holds one connection at a time.
+ */
+function reusingStatements(sqlite: SQLite.Database): SqliteDatabase {
+  const prepared = new Map<string, SQLite.Statement>();
+  return {
+    close: () => void sqlite.close(),
+    prepare(sql) {
+      let statement = prepared.get(sql);
+      if (!statement) {
+        statement = sqlite.prepare(sql);
+        if (prepared.size >= STATEMENT_CACHE_SIZE) prepared.delete(prepared.keys().next().value as string);
+        prepared.set(sql, statement);
+      }
+      return statement;
+    },
+  };
 }
 
 export interface OpenOptions {
@@ -73,7 +97,7 @@ export function openDatabase(url: string, options: OpenOptions = {}): Database {
     // longer wait would stall every request; past it the write fails and the recorder spools the events.
     sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
     return {
-      db: new Kysely<Tables>({ dialect: new SqliteDialect({ database: sqlite }) }),
+      db: new Kysely<Tables>({ dialect: new SqliteDialect({ database: reusingStatements(sqlite) }) }),
       dialect: 'sqlite',
       location: file === ':memory:' ? 'sqlite (memory)' : `sqlite:${path.resolve(file)}`,
     };
