@@ -55,15 +55,15 @@ describe.each(BACKENDS)('when the server keeps its memory on $name', (backend) =
       headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json', ...init.headers },
     });
   const json = async (path: string) => (await api(path)).json() as Promise<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  const inboundCall = (path: string, script: CallScript) =>
+  const inboundCall = (path: string, script: CallScript, to: RunningApp = server) =>
     runCall(
       {
-        url: `${server.url}${path}`,
+        url: `${to.url}${path}`,
         from: CALLER,
         to: OUR_NUMBER,
         accountSid: TEST_ACCOUNT_SID,
         authToken: TEST_AUTH_TOKEN,
-        statusCallback: { url: `${server.url}/callbacks/call-status`, method: 'POST', events: ['completed'] },
+        statusCallback: { url: `${to.url}/callbacks/call-status`, method: 'POST', events: ['completed'] },
         onRecording: (sid, seconds) => twilioApi.addRecording(sid, seconds),
       },
       script,
@@ -226,8 +226,10 @@ describe.each(BACKENDS)('when the server keeps its memory on $name', (backend) =
       };
       const sent = { MessageSid: messageSid, MessageStatus: 'sent', AccountSid: TEST_ACCOUNT_SID };
       const delivered = { ...sent, MessageStatus: 'delivered' };
-      await Promise.all([deliver(server, sent, 't1'), deliver(second, sent, 't1'), deliver(server, delivered, 't2')]);
-      await Promise.all([deliver(second, delivered, 't2'), deliver(second, sent, 't1')]);
+      // Each status reaches both instances at once (and again later); they arrive in order, as Twilio sends them.
+      await Promise.all([deliver(server, sent, 't1'), deliver(second, sent, 't1')]);
+      await Promise.all([deliver(server, delivered, 't2'), deliver(second, delivered, 't2')]);
+      await Promise.all([deliver(second, sent, 't1'), deliver(server, delivered, 't2')]);
       const stored = await json(`/api/messages/${messageSid}`);
       expect(stored.status).toBe('delivered');
       expect(stored.statuses.map((s: { status: string }) => s.status)).toEqual(['sent', 'delivered']);
@@ -265,18 +267,7 @@ describe.each(BACKENDS)('when the server keeps its memory on $name', (backend) =
       const expected = await healthy.text();
 
       await outage.start();
-      const call = await runCall(
-        {
-          url: `${flaky.url}/voice`,
-          from: CALLER,
-          to: OUR_NUMBER,
-          accountSid: TEST_ACCOUNT_SID,
-          authToken: TEST_AUTH_TOKEN,
-          statusCallback: { url: `${flaky.url}/callbacks/call-status`, method: 'POST', events: ['completed'] },
-          onRecording: (sid, seconds) => twilioApi.addRecording(sid, seconds),
-        },
-        { inputs: [{ digits: '2' }], recordSeconds: 5 },
-      );
+      const call = await inboundCall('/voice', { inputs: [{ digits: '2' }], recordSeconds: 5 }, flaky);
       expect(call.error).toBeUndefined();
       expect(call.status).toBe('completed');
       const first = call.steps.find((s) => s.type === 'request');

@@ -10,7 +10,7 @@ import { DatabaseTooNewError } from '../src/store/migrations';
 import { openStore, type Store } from '../src/store/store';
 import { openDatabase } from '../src/store/database';
 import { decodeCursor } from '../src/store/queries';
-import { BACKENDS, reportPostgresSkip, type TestDatabase } from './support/databases';
+import { BACKENDS, POSTGRES_URL, postgresBackend, reportPostgresSkip, type TestDatabase } from './support/databases';
 
 const CALL = `CA${'1'.repeat(32)}`;
 const REC = `RE${'2'.repeat(32)}`;
@@ -275,3 +275,22 @@ async function rawInsertMigration(url: string, name: string): Promise<void> {
     .execute();
   await database.db.destroy();
 }
+
+(POSTGRES_URL ? describe : describe.skip)('when another application in the same PostgreSQL database uses Kysely too', () => {
+  it('then its kysely_migration table (in its own schema) does not stop ours from being created and used', async () => {
+    const ours = await postgresBackend.create();
+    const theirs = await postgresBackend.create();
+    const other = openStore(theirs.url);
+    await other.ready();
+    await other.close();
+    const store = openStore(ours.url);
+    try {
+      await expect(store.ready()).resolves.toBeUndefined();
+      await store.apply([{ type: 'call-status', at: at(1), callSid: CALL, status: 'ringing' }], compose);
+      expect((await store.queries.getCall(CALL))?.status).toBe('ringing');
+    } finally {
+      await store.close();
+      await Promise.all([ours.drop(), theirs.drop()]);
+    }
+  });
+});

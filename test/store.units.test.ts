@@ -250,16 +250,17 @@ describe('when the outbox sends notifications', () => {
       audience: { emails: ['owner@example.com'], sms },
     });
     await store.apply([voicemail(1, '+15559990000'), voicemail(2, '+15550000000')], compose);
-    const sender = createNotificationSender({
-      outbox: store.outbox,
-      smtpUrl: 'smtp://127.0.0.1:9',
-      fromEmail: 'vm@example.com',
-      outbound,
-      logger: logs.logger,
-      intervalMs: 60_000,
-      now: () => now,
-    });
-    await sender.runOnce();
+    const senderThrough = (smtpUrl: string) =>
+      createNotificationSender({
+        outbox: store.outbox,
+        smtpUrl,
+        fromEmail: 'vm@example.com',
+        outbound,
+        logger: logs.logger,
+        intervalMs: 60_000,
+        now: () => now,
+      });
+    await senderThrough('smtp://127.0.0.1:9').runOnce();
     const after = await store.outbox.list();
     const byTopic = (topic: string, channel: string) => after.find((n) => n.topic === topic && n.channel === channel);
     expect(byTopic('voicemail:1', 'sms')).toMatchObject({ status: 'sent', attempts: 1 });
@@ -268,15 +269,7 @@ describe('when the outbox sends notifications', () => {
     expect(twilioApi.requestsTo('Messages').map((r) => r.params.To)).toEqual(['+15559990000']);
 
     // The same rows against a working SMTP server, once their retry is due: each e-mail is sent once.
-    const working = createNotificationSender({
-      outbox: store.outbox,
-      smtpUrl: smtp.url,
-      fromEmail: 'vm@example.com',
-      outbound,
-      logger: logs.logger,
-      intervalMs: 60_000,
-      now: () => now,
-    });
+    const working = senderThrough(smtp.url);
     await working.runOnce();
     expect(smtp.received).toHaveLength(0);
     now = new Date(Date.parse(ctx.at) + 30_000);

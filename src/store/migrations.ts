@@ -1,6 +1,6 @@
 // Owns the store's schema history: versioned migrations kept here in the repo, applied in order by Kysely's
 // Migrator at start (or `npm run db:migrate`), and the refusal to run on a database a newer version migrated.
-import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { Database, DialectName } from './database';
 
 /** Kysely's own bookkeeping table (it holds one row per applied migration). */
@@ -128,21 +128,34 @@ export class DatabaseTooNewError extends Error {
   }
 }
 
-async function appliedMigrations(db: AnyDb): Promise<string[]> {
+async function appliedMigrations(db: AnyDb, schema: string | undefined): Promise<string[]> {
   const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
-  if (!tables.some((t) => t.name === MIGRATION_TABLE)) return [];
-  const rows = await db.selectFrom(MIGRATION_TABLE).select('name').execute();
+  if (!tables.some((t) => t.name === MIGRATION_TABLE && (schema === undefined || t.schema === schema))) return [];
+  const rows = await (schema === undefined ? db : db.withSchema(schema)).selectFrom(MIGRATION_TABLE).select('name').execute();
   return rows.map((r: { name: string }) => r.name);
+}
+
+/**
+ * The PostgreSQL schema our tables live in (the first of search_path): Kysely's bookkeeping is looked for there
+ * only. Unnamed, Kysely finds a kysely_migration table in any schema — another application's — and skips creating
+ * ours.
+ */
+async function schemaOf(database: Database): Promise<string | undefined> {
+  if (database.dialect !== 'postgres') return undefined;
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(database.db);
+  return rows[0]?.schema ?? undefined;
 }
 
 /** Applies every pending migration; returns the names applied. Throws DatabaseTooNewError before touching anything. */
 export async function migrate(database: Database): Promise<string[]> {
   const db = database.db as unknown as AnyDb;
   const known = migrationsFor(database.dialect);
-  const unknown = (await appliedMigrations(db)).filter((name) => !(name in known));
+  const schema = await schemaOf(database);
+  const unknown = (await appliedMigrations(db, schema)).filter((name) => !(name in known));
   if (unknown.length > 0) throw new DatabaseTooNewError(database.location, unknown);
   const provider: MigrationProvider = { getMigrations: async () => known };
-  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  const migrator = new Migrator({ db, provider, ...(schema === undefined ? {} : { migrationTableSchema: schema }) });
+  const { error, results } = await migrator.migrateToLatest();
   if (error) throw error;
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

@@ -1,7 +1,9 @@
 // Owns reading the store for the API: calls (with their path), voicemails and messages (with their status
 // history), newest first, paged by an opaque cursor, filtered by number, status and direction. Rows come
 // out as the API documents them (camelCase, numbers and flags typed); nothing here knows HTTP.
+import { sql, type SelectQueryBuilder } from 'kysely';
 import type { Db } from './database';
+import type { Tables } from './schema';
 
 export interface ListFilter {
   readonly from?: string;
@@ -103,6 +105,29 @@ function pageOf<T>(rows: T[], limit: number, cursorOf: (row: T) => Cursor): Page
   const more = rows.length > limit;
   const items = more ? rows.slice(0, limit) : rows;
   return { items, next: more ? encodeCursor(cursorOf(items[items.length - 1] as T)) : null };
+}
+
+/**
+ * A page of a list keyed by (time, sid), newest first: the rows after the cursor, plus one to tell whether a
+ * next page exists.
+ */
+function newestFirst<QB extends SelectQueryBuilder<Tables, 'calls' | 'messages', object>>(
+  query: QB,
+  timeColumn: 'started_at' | 'created_at',
+  filter: Pick<ListFilter, 'before' | 'limit'>,
+): QB {
+  const time = sql.ref(timeColumn);
+  const sid = sql.ref('sid');
+  const { before } = filter;
+  const after = before
+    ? query.where((eb) =>
+        eb.or([eb(time, '<', before.at), eb.and([eb(time, '=', before.at), eb(sid, '<', before.id)])]),
+      )
+    : query;
+  return after
+    .orderBy(time, 'desc')
+    .orderBy(sid, 'desc')
+    .limit(filter.limit + 1) as QB;
 }
 
 function parseMedia(text: string): string[] {
@@ -234,21 +259,7 @@ export function createQueries(db: Db) {
 
   return {
     async listCalls(filter: ListFilter): Promise<Page<StoredCall>> {
-      let query = callsQuery(filter);
-      const before = filter.before;
-      if (before) {
-        query = query.where((eb) =>
-          eb.or([
-            eb('started_at', '<', before.at),
-            eb.and([eb('started_at', '=', before.at), eb('sid', '<', before.id)]),
-          ]),
-        );
-      }
-      const rows = await query
-        .orderBy('started_at', 'desc')
-        .orderBy('sid', 'desc')
-        .limit(filter.limit + 1)
-        .execute();
+      const rows = await newestFirst(callsQuery(filter), 'started_at', filter).execute();
       const page = pageOf(rows, filter.limit, (r) => ({ at: r.started_at, id: r.sid }));
       return { items: await callsFrom(page.items), next: page.next };
     },
@@ -259,21 +270,7 @@ export function createQueries(db: Db) {
     },
 
     async listMessages(filter: ListFilter): Promise<Page<StoredMessage>> {
-      let query = messagesQuery(filter);
-      const before = filter.before;
-      if (before) {
-        query = query.where((eb) =>
-          eb.or([
-            eb('created_at', '<', before.at),
-            eb.and([eb('created_at', '=', before.at), eb('sid', '<', before.id)]),
-          ]),
-        );
-      }
-      const rows = await query
-        .orderBy('created_at', 'desc')
-        .orderBy('sid', 'desc')
-        .limit(filter.limit + 1)
-        .execute();
+      const rows = await newestFirst(messagesQuery(filter), 'created_at', filter).execute();
       const page = pageOf(rows, filter.limit, (r) => ({ at: r.created_at, id: r.sid }));
       return { items: await messagesFrom(page.items), next: page.next };
     },
