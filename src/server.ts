@@ -1,5 +1,5 @@
 // Process entry: loads .env and the config (exit 1 naming the bad variable), logs start-up warnings, migrates
-// the store and replays its spool (exit 1 when the database is newer than this code or unreachable), listens
+// the store and replays its spool (exit 1 when the database is newer than this code), listens
 // on PORT, and on SIGTERM/SIGINT stops accepting, lets in-flight requests finish, stops the background work,
 // closes the database, and exits 0 (or 1 when draining outlasts SHUTDOWN_TIMEOUT_MS).
 import type { Server } from 'node:http';
@@ -64,13 +64,10 @@ async function main(): Promise<void> {
   try {
     await background.start();
   } catch (err) {
-    // A database migrated by a newer version, or one that cannot be reached: say which, and stop.
-    const e = err as { code?: string; message?: string };
-    const message =
-      err instanceof DatabaseTooNewError
-        ? err.message
-        : `cannot open the store (${config.database.url.startsWith('sqlite:') ? config.database.url : 'DATABASE_URL'}): ${e.code ?? (err as Error).name}`;
-    process.stderr.write(`${message}\n`);
+    // A database migrated by a newer version of this server: running on would corrupt it. (One that does not
+    // answer does not stop the start: see BackgroundWork.start.)
+    if (!(err instanceof DatabaseTooNewError)) throw err;
+    process.stderr.write(`${err.message}\n`);
     process.exit(1);
   }
   const server = config.host === undefined ? app.listen(config.port) : app.listen(config.port, config.host);

@@ -103,6 +103,29 @@ describe('when the server process keeps its store', () => {
     expect(migrate.stderr).toMatch(/999_future/);
   });
 
+  it('then a PostgreSQL that does not answer at start does not stop it: calls are answered, readiness says why, no password is printed', async () => {
+    const server = await startServer(
+      testEnv({ LOG_LEVEL: 'info', DATABASE_URL: 'postgres://app:hunter2@127.0.0.1:1/twiml', TWILIO_VALIDATE_SIGNATURE: 'false' }),
+    );
+    try {
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+      const ready = await fetch(`${server.url}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toMatchObject({ status: 'not ready', store: 'unreachable' });
+      const voice = await fetch(`${server.url}/voice`, {
+        method: 'POST',
+        body: new URLSearchParams({ CallSid: `CA${'e'.repeat(32)}`, CallStatus: 'ringing', From: '+15551234567' }),
+      });
+      expect(voice.status).toBe(200);
+      expect(await voice.text()).toContain('<Gather');
+      expect(server.stdout()).toMatch(/"store":"postgres:\/\/127\.0\.0\.1:1\/twiml","reason":"ECONNREFUSED","msg":"store unreachable at start/);
+      expect(server.stdout() + server.stderr()).not.toContain('hunter2');
+    } finally {
+      server.child.kill('SIGTERM');
+    }
+    expect(await server.exited).toBe(0);
+  });
+
   it('then db:migrate creates and migrates a new file, then finds it up to date', () => {
     const dir = emptyDir();
     const env = childEnv({ ...testEnv({ DATABASE_URL: 'sqlite:store/x.db' }) });

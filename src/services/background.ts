@@ -2,13 +2,18 @@
 // start, the outbox's retries, spool replays while the store is degraded, and retention's purge; and
 // stopping all of it (then closing the database and Redis) at shutdown.
 import type { Logger } from '../logger';
+import { DatabaseTooNewError } from '../store/migrations';
 import type { Store } from '../store/store';
 import type { NotificationSender } from './notifications';
 import type { RateLimitStores } from './rateLimitStores';
 import type { Recorder } from './recorder';
 
 export interface BackgroundWork {
-  /** Migrates the store (rejects with DatabaseTooNewError), replays the spool, starts the timers. */
+  /**
+   * Migrates the store (rejects with DatabaseTooNewError: running on would corrupt it), replays the spool, starts
+   * the timers. A database that does not answer does not stop the start: calls are answered, their events
+   * spooled, and the migrations retried with each replay until it does.
+   */
   start(): Promise<void>;
   /** Stops the timers, waits for a running outbox pass, closes the database and Redis. */
   stop(): Promise<void>;
@@ -53,10 +58,18 @@ export function createBackgroundWork(settings: BackgroundSettings): BackgroundWo
   };
   return {
     async start() {
-      await store.ready();
-      logger.info({ store: store.location }, 'store ready');
-      await replay();
-      await purge();
+      try {
+        await store.ready();
+        logger.info({ store: store.location }, 'store ready');
+        await replay();
+        await purge();
+      } catch (err) {
+        if (err instanceof DatabaseTooNewError) throw err;
+        logger.error(
+          { store: store.location, reason: (err as { code?: string }).code ?? (err as Error).name },
+          'store unreachable at start: answering calls, spooling their events until it answers',
+        );
+      }
       sender.start();
       sender.kick();
       every(REPLAY_INTERVAL_MS, replay);
