@@ -532,23 +532,32 @@ function az() {
   }
 }
 
-/** docs/deploy-azure.md says the TypeScript build "peaks near 550 MB" (why a B1s needs swap): measured here. */
+/**
+ * docs/deploy-azure.md says the TypeScript build "peaks near N MB" (why a B1s needs swap): measured here, the
+ * median of three builds (one build's peak varies by a fifth with V8's heap growth), within 15 %.
+ */
 function buildMemory() {
   console.log('the build on a small VM');
   if (!existsSync('/usr/bin/time'))
     return skip('build memory', '/usr/bin/time is not installed (apt-get install time)');
   const out = path.join(work, 'tsc-out');
-  const run = spawnSync(
-    '/usr/bin/time',
-    ['-v', process.execPath, 'node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', out],
-    { cwd: ROOT, encoding: 'utf8' },
-  );
-  const mb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(run.stderr)?.[1]) / 1024;
+  const peaks = [];
+  for (let i = 0; i < 3; i++) {
+    const run = spawnSync(
+      '/usr/bin/time',
+      ['-v', process.execPath, 'node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', out],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
+    if (run.status !== 0) return check('the TypeScript build succeeds', false, run.stderr.slice(-300));
+    peaks.push(Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(run.stderr)?.[1]) / 1024);
+  }
+  peaks.sort((a, b) => a - b);
+  const mb = peaks[1];
   const quoted = Number(/peaks near (\d+) MB/.exec(GUIDE)?.[1]);
   check(
-    'the guide quotes the build peak this run measured (within 10 %)',
-    run.status === 0 && Math.abs(mb - quoted) <= quoted * 0.1,
-    `guide: ${quoted} MB, measured ${mb.toFixed(0)} MB`,
+    'the guide quotes the build peak this run measured (median of 3, within 15 %)',
+    Math.abs(mb - quoted) <= quoted * 0.15,
+    `guide: ${quoted} MB, measured ${mb.toFixed(0)} MB (${peaks.map((p) => p.toFixed(0)).join(', ')}; Node ${process.version})`,
   );
 }
 
