@@ -3,6 +3,8 @@
 // side served by the simulator on loopback. Samples RSS every SOAK_SAMPLE_SECONDS (3) after a warm-up, and
 // fails when any valid request got a non-2xx answer or RSS grew more than 20% from the first to the last third.
 'use strict';
+const { mkdtempSync, rmSync } = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const autocannon = require('autocannon');
 const { TwilioApiServer } = require(path.resolve(__dirname, '../dist/src/simulator/restServer.js'));
@@ -47,7 +49,11 @@ async function main() {
   const twilio = await TwilioApiServer.start({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN });
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
+  // The store in a file of its own, outside the repository, removed afterwards.
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'twiml-soak-'));
+  process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
   const child = startProcess(['dist/src/server.js'], {
+    DATABASE_URL: `sqlite:${path.join(dataDir, 'soak.db')}`,
     PORT: String(port), NODE_ENV: 'production', LOG_LEVEL: 'info', PUBLIC_BASE_URL: origin,
     TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_AUTH_TOKEN: AUTH_TOKEN, TWILIO_PHONE_NUMBER: '+15550006666',
     TWILIO_API_BASE_URL: twilio.url, API_TOKEN, API_RATE_LIMIT: '100000', OUTBOUND_ALLOWLIST: '+1555*', FORWARD_TO: '+15557654321',
