@@ -34,6 +34,9 @@ import { goodbyeTwimlet, TWIMLET_PHRASES } from '../views/twimlets';
 import { messagingTwiml } from '../views/sms';
 import { appVersion } from './version';
 import { apiRouter } from '../routes/api';
+import { inboxRouter } from '../routes/inbox';
+import { createSessions } from './inbox/sessions';
+import { randomBytes } from 'node:crypto';
 import { binHandler } from '../routes/bins';
 import { callbacksRoutes } from '../routes/callbacks';
 import { healthHandler, readinessHandler } from '../routes/health';
@@ -202,6 +205,25 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
       store,
       recordings: recordingsFromConfig(config),
       rateLimitStores,
+    }),
+  );
+
+  // The operator's inbox: its own session cookie, never the API's token (nor the other way round).
+  app.use(
+    '/inbox',
+    body,
+    inboxRouter({
+      users: config.inbox.users,
+      sessions: createSessions(
+        config.inbox.sessionSecret ?? randomBytes(32).toString('hex'),
+        /^https:/i.test(config.publicBaseUrl ?? ''),
+      ),
+      store,
+      outbound,
+      recordings: recordingsFromConfig(config),
+      ourNumber: config.twilio.phoneNumber,
+      limiterStore: rateLimitStores.forLimiter('inbox-sign-in'),
+      logger,
     }),
   );
 

@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { DIAL_TIMEOUT, E164, LANGUAGE_TAG, SAY_VOICE, isEmailAddress } from './formats';
 import { maskCredentials } from './http/urlCredentials';
+import { isPasswordHash } from './inbox/passwords';
 import { HOST_NAME } from './policy/patterns';
 import { createAllowlist } from './policy/phoneNumbers';
 
@@ -62,6 +63,31 @@ const emailList = z
       return z.NEVER;
     }
     return [...new Set(emails)];
+  });
+
+/**
+ * INBOX_USERS: name:hash pairs separated by commas, each hash from `npm run hash-password`. A value that is not
+ * such a hash (a plain password, say) is refused without being echoed.
+ */
+const inboxUsers = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const users = new Map<string, string>();
+    for (const entry of (v ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+      const colon = entry.indexOf(':');
+      const name = colon > 0 ? entry.slice(0, colon) : '';
+      const hash = entry.slice(colon + 1);
+      if (!/^[A-Za-z0-9._-]{1,64}$/.test(name) || !isPasswordHash(hash)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be name:hash pairs separated by commas, each hash printed by npm run hash-password (entry ${users.size + 1} is not)`,
+        });
+        return z.NEVER;
+      }
+      users.set(name, hash);
+    }
+    return users;
   });
 
 /**
@@ -279,6 +305,10 @@ const variables = z.object({
   }),
   RETENTION_DAYS: integerInRange(90, 0, 36_500),
   STATE_DIRECTORY: optionalText,
+  INBOX_USERS: inboxUsers,
+  INBOX_SESSION_SECRET: optionalText.refine((v) => v === undefined || /^[\x21-\x7e]{32,256}$/.test(v), {
+    message: 'must be at least 32 printable characters without spaces (e.g. the output of: openssl rand -hex 32)',
+  }),
 });
 
 /** Every environment variable the server reads (for docs checks and tooling). */
@@ -387,6 +417,12 @@ export interface Config {
   };
   /** Shared rate-limit counters for several instances; undefined: each instance counts alone. */
   readonly redisUrl?: string;
+  /** The operator's web inbox: who may sign in (name → scrypt hash) and the key its session cookies are signed with. */
+  readonly inbox: {
+    readonly users: ReadonlyMap<string, string>;
+    /** undefined: a random key per process (sessions end at restart; several instances need one shared key). */
+    readonly sessionSecret?: string;
+  };
   /** S3-compatible endpoint the holdmusic twimlet lists buckets at (path style). */
   readonly holdMusicEndpoint: string;
   /** Folder of TwiML Bin templates, relative to the working directory unless absolute. */
@@ -490,6 +526,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       `VOICEMAIL_TRANSCRIBE is on and SAY_LANGUAGE is ${e.SAY_LANGUAGE}: Twilio's <Record> transcription is English (en-US) only.`,
     );
   }
+  if (e.INBOX_USERS.size === 0) {
+    warnings.push('INBOX_USERS is not set: the web inbox (/inbox) is off. Create a user with npm run hash-password.');
+  } else if (!e.INBOX_SESSION_SECRET) {
+    warnings.push(
+      'INBOX_SESSION_SECRET is not set: inbox sessions are signed with a random key and end when the server restarts (several instances need one shared key).',
+    );
+  }
   if (e.VOICEMAIL_NOTIFY_SMS && !e.NOTIFY_SMS) {
     warnings.push('VOICEMAIL_NOTIFY_SMS is the old name of NOTIFY_SMS (it now covers texts as well): rename it.');
   }
@@ -558,6 +601,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     database: databaseOf(e.DATABASE_URL, e.NODE_ENV, e.STATE_DIRECTORY, e.RETENTION_DAYS),
     redisUrl: e.REDIS_URL,
+    inbox: { users: e.INBOX_USERS, sessionSecret: e.INBOX_SESSION_SECRET },
     warnings,
   });
 }

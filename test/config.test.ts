@@ -117,7 +117,8 @@ describe('when running in production', () => {
   it('then with a token, checks are on and no signature warning is given', () => {
     const config = loadConfig(testEnv({ NODE_ENV: 'production' }));
     expect(config.validateSignatures).toBe(true);
-    expect(config.warnings).toEqual([]);
+    // The one line left says the inbox is off (no INBOX_USERS), not that anything is unchecked.
+    expect(config.warnings).toEqual([expect.stringMatching(/^INBOX_USERS is not set: the web inbox/)]);
   });
 
   it('then checks switched off explicitly start, with a warning', () => {
@@ -297,6 +298,20 @@ describe('when the store and the operator’s notifications are configured', () 
     expect(problemsOf({ NOTIFY_SMS: '+15559990000' })).toEqual([
       expect.stringMatching(/^NOTIFY_SMS is \+15559990000, which is not allowed .*OUTBOUND_ALLOWLIST/),
     ]);
+  });
+
+  it('then inbox users need hashes from hash-password (a plain password is refused, never echoed), and a session key', () => {
+    const hash = 'scrypt:32768:8:1:c2FsdHNhbHRzYWx0c2FsdA==:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+    const config = loadConfig({ INBOX_USERS: `alice:${hash}, bob:${hash}`, INBOX_SESSION_SECRET: 'k'.repeat(32) });
+    expect([...config.inbox.users.keys()]).toEqual(['alice', 'bob']);
+    expect(config.warnings.join('\n')).not.toMatch(/INBOX/);
+    const problems = problemsOf({ INBOX_USERS: 'alice:hunter2hunter2', INBOX_SESSION_SECRET: 'short' });
+    expect(problems).toEqual([
+      expect.stringMatching(/^INBOX_USERS must be name:hash pairs .*npm run hash-password \(entry 1 is not\)$/),
+      expect.stringMatching(/^INBOX_SESSION_SECRET must be at least 32 printable characters/),
+    ]);
+    expect(problems.join('\n')).not.toContain('hunter2');
+    expect(loadConfig({ INBOX_USERS: `alice:${hash}` }).warnings.join('\n')).toMatch(/INBOX_SESSION_SECRET is not set/);
   });
 
   it('then the old name VOICEMAIL_NOTIFY_SMS still works, with a warning to rename it', () => {

@@ -308,6 +308,17 @@ export function createQueries(db: Db) {
       return row && voicemailFrom(row);
     },
 
+    /** Voicemails (not silent) nobody has listened to yet. */
+    async countUnlistened(): Promise<number> {
+      const row = await db
+        .selectFrom('voicemails')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('silent', '=', 0)
+        .where('listened_at', 'is', null)
+        .executeTakeFirst();
+      return Number(row?.n ?? 0);
+    },
+
     /** Marks a voicemail listened (the first time counts); false when there is no such voicemail. */
     async markListened(id: number, at: string): Promise<boolean> {
       await db

@@ -1,0 +1,239 @@
+// Routes of the operator's web inbox (signed-in pages; not Twilio-facing, never the API's bearer token):
+//   GET  /inbox/sign-in, POST /inbox/sign-in     — the form; a signed session cookie on the right password
+//   POST /inbox/sign-out                         — ends the session (CSRF)
+//   GET  /inbox                                  — to /inbox/voicemails
+//   GET  /inbox/voicemails, /inbox/voicemails/:id — voicemails, newest first (one, highlighted)
+//   GET  /inbox/voicemails/:id/audio             — the recording, streamed from Twilio
+//   POST /inbox/voicemails/:id/listened          — mark it listened (CSRF header, from the page's script)
+//   GET  /inbox/messages, /inbox/messages/:number — threads by the other party's number; one thread
+//   POST /inbox/messages/:number/reply           — send a reply through the outbound service (CSRF)
+//   GET  /inbox/calls                            — the call log (?number=&status=)
+//   GET  /inbox/assets/inbox.css|inbox.js        — the page's only style and script
+import { Readable } from 'node:stream';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import { rateLimit, type Store as LimiterStore } from 'express-rate-limit';
+import { E164 } from '../src/formats';
+import { verifyPassword } from '../src/inbox/passwords';
+import type { Session, Sessions } from '../src/inbox/sessions';
+import type { Logger } from '../src/logger';
+import { ServiceError } from '../src/services/errors';
+import type { OutboundService } from '../src/services/outbound';
+import type { RecordingSource } from '../src/services/recordings';
+import type { StoredMessage } from '../src/store/queries';
+import type { Store } from '../src/store/store';
+import { callList, page, signInPage, threadList, threadPage, voicemailList, type Tab, type Thread } from '../views/inbox';
+import { INBOX_CSS, INBOX_JS } from '../views/inboxAssets';
+
+export interface InboxOptions {
+  readonly users: ReadonlyMap<string, string>;
+  readonly sessions: Sessions;
+  readonly store: Store;
+  readonly outbound: OutboundService;
+  readonly recordings: RecordingSource;
+  /** Our Twilio number, for the empty states ("call your number…"). */
+  readonly ourNumber?: string;
+  readonly limiterStore?: LimiterStore;
+  readonly logger: Logger;
+}
+
+/** The inbox's pages allow only their own script, style and media: no inline code, no framing. */
+const CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "media-src 'self'",
+  "connect-src 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+].join('; ');
+
+/** How many recent texts the thread list is built from. */
+const THREAD_WINDOW = 500;
+
+const sessionOf = (res: Response): Session => res.locals.session as Session;
+
+function html(res: Response, body: string, status = 200): void {
+  res.status(status).type('html').set('Cache-Control', 'no-store').send(body);
+}
+
+export function inboxRouter(options: InboxOptions): Router {
+  const router = Router();
+  const { users, sessions, store, logger } = options;
+  router.use((_req, res, next) => {
+    res.set('Content-Security-Policy', CSP);
+    next();
+  });
+  if (users.size === 0) {
+    router.use((_req, res) => {
+      res.status(404).json({ error: 'The inbox is off: set INBOX_USERS (create a user with npm run hash-password).' });
+    });
+    return router;
+  }
+
+  router.get('/assets/inbox.css', (_req, res) => void res.type('css').set('Cache-Control', 'no-cache').send(INBOX_CSS));
+  router.get('/assets/inbox.js', (_req, res) => void res.type('js').set('Cache-Control', 'no-cache').send(INBOX_JS));
+
+  const credentialsOf = (req: Request) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    return {
+      username: typeof body.username === 'string' ? body.username : '',
+      password: typeof body.password === 'string' ? body.password : '',
+    };
+  };
+  const rightPassword = async (req: Request): Promise<string | undefined> => {
+    const { username, password } = credentialsOf(req);
+    const hash = users.get(username);
+    // An unknown name costs the same scrypt as a known one: the answer's timing does not tell names apart.
+    const ok = await verifyPassword(password, hash ?? DUMMY_HASH);
+    return hash && ok ? username : undefined;
+  };
+  // Failed sign-ins per address: 10 in 15 minutes. The right password is never counted nor held back, so nobody
+  // locks the operator out by failing on purpose.
+  const failedSignIns = rateLimit({
+    windowMs: 15 * 60_000,
+    limit: 10,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    validate: { xForwardedForHeader: false },
+    ...(options.limiterStore ? { store: options.limiterStore, passOnStoreError: true } : {}),
+    skip: async (req, res) => {
+      const user = await rightPassword(req);
+      if (user) res.locals.signedIn = user;
+      return user !== undefined;
+    },
+    handler: (_req, res) => html(res, signInPage('Too many failed sign-ins from here; try again in 15 minutes.'), 429),
+  });
+
+  router.get('/sign-in', (req, res) => {
+    if (sessions.read(req)) return res.redirect(303, '/inbox/voicemails');
+    html(res, signInPage());
+  });
+  router.post('/sign-in', failedSignIns, (req, res) => {
+    const user = res.locals.signedIn as string | undefined;
+    if (!user) {
+      logger.warn({ reason: 'wrong name or password' }, 'inbox sign-in refused');
+      return html(res, signInPage('Wrong name or password.'), 401);
+    }
+    const { cookie } = sessions.issue(user);
+    logger.info({ user }, 'inbox sign-in');
+    res.set('Set-Cookie', cookie).redirect(303, '/inbox/voicemails');
+  });
+
+  // Everything below needs a session; a page request without one goes to the form.
+  router.use((req, res, next) => {
+    const session = sessions.read(req);
+    if (!session) {
+      if (req.method === 'GET' && !req.path.endsWith('/audio')) return res.redirect(303, '/inbox/sign-in');
+      return void res.status(401).json({ error: 'Sign in first.' });
+    }
+    res.locals.session = session;
+    next();
+  });
+  const csrf: RequestHandler = (req, res, next) => {
+    const token = req.get('x-csrf-token') ?? ((req.body ?? {}) as Record<string, unknown>).csrf;
+    if (!sessions.checkCsrf(sessionOf(res), token)) {
+      logger.warn({ path: req.path }, 'inbox request without a valid CSRF token');
+      return void res.status(403).json({ error: 'This form has expired: reload the page and try again.' });
+    }
+    next();
+  };
+
+  router.post('/sign-out', csrf, (_req, res) => {
+    res.set('Set-Cookie', sessions.cleared()).redirect(303, '/inbox/sign-in');
+  });
+
+  const render = async (res: Response, tab: Tab, title: string, body: string, status = 200) => {
+    const session = sessionOf(res);
+    const unread = await store.queries.countUnlistened();
+    html(res, page({ title, user: session.user, csrf: sessions.csrfToken(session), tab, unread, body }), status);
+  };
+
+  router.get('/', (_req, res) => res.redirect(303, '/inbox/voicemails'));
+
+  router.get(['/voicemails', '/voicemails/:id'], async (_req, res) => {
+    const { items } = await store.queries.listVoicemails({ limit: 200 });
+    await render(res, 'voicemails', 'Voicemails · Inbox', voicemailList(items, options.ourNumber));
+  });
+
+  router.get('/voicemails/:id/audio', async (req, res) => {
+    const id = Number(req.params.id);
+    const voicemail = Number.isSafeInteger(id) ? await store.queries.getVoicemail(id) : undefined;
+    if (!voicemail) return void res.status(404).json({ error: 'No such voicemail.' });
+    const audio = await options.recordings.fetch(voicemail.recordingSid, req.get('range'));
+    if (audio.status >= 400 && audio.status !== 416) {
+      return void res.status(audio.status === 404 ? 404 : 502).json({ error: `Twilio answered ${audio.status}` });
+    }
+    res.status(audio.status).set(audio.headers).set('Cache-Control', 'private, max-age=3600');
+    if (!audio.body) return void res.end();
+    const stream = Readable.fromWeb(audio.body as import('node:stream/web').ReadableStream);
+    stream.on('error', () => res.destroy());
+    stream.pipe(res);
+  });
+
+  router.post('/voicemails/:id/listened', csrf, async (req, res) => {
+    const id = Number(req.params.id);
+    const found = Number.isSafeInteger(id) && (await store.queries.markListened(id, new Date().toISOString()));
+    res.status(found ? 204 : 404).end();
+  });
+
+  const threads = async (): Promise<Map<string, StoredMessage[]>> => {
+    const { items } = await store.queries.listMessages({ limit: THREAD_WINDOW });
+    const byNumber = new Map<string, StoredMessage[]>();
+    for (const m of items) {
+      const other = (m.direction === 'inbound' ? m.from : m.to) ?? 'unknown';
+      byNumber.set(other, [...(byNumber.get(other) ?? []), m]);
+    }
+    return byNumber;
+  };
+
+  router.get('/messages', async (_req, res) => {
+    const list: Thread[] = [...(await threads())].map(([number, messages]) => ({
+      number,
+      last: messages[0] as StoredMessage,
+      unanswered: messages[0]?.direction === 'inbound',
+    }));
+    await render(res, 'messages', 'Messages · Inbox', threadList(list, options.ourNumber));
+  });
+
+  const thread = async (res: Response, number: string, problem?: string, status = 200) => {
+    const messages = (await threads()).get(number) ?? [];
+    const csrfToken = sessions.csrfToken(sessionOf(res));
+    await render(res, 'messages', 'Messages · Inbox', threadPage(number, messages, csrfToken, problem), status);
+  };
+
+  router.get('/messages/:number', async (req, res) => {
+    await thread(res, String(req.params.number));
+  });
+
+  router.post('/messages/:number/reply', csrf, async (req, res) => {
+    const number = String(req.params.number);
+    const body = ((req.body ?? {}) as Record<string, unknown>).body;
+    if (!E164.test(number)) return thread(res, number, 'Replies go to phone numbers only.', 400);
+    try {
+      await options.outbound.sendSms({ to: number, body: typeof body === 'string' ? body : '' });
+    } catch (err) {
+      if (!(err instanceof ServiceError)) throw err;
+      return thread(res, number, `Not sent: ${err.message}`, err.httpStatus);
+    }
+    res.redirect(303, `/inbox/messages/${encodeURIComponent(number)}`);
+  });
+
+  router.get('/calls', async (req, res) => {
+    const number = typeof req.query.number === 'string' ? req.query.number.trim() : '';
+    const status = typeof req.query.status === 'string' ? req.query.status.trim() : '';
+    const filter = { limit: 200, ...(status ? { status } : {}) };
+    const { items } = await store.queries.listCalls(number ? { ...filter, from: number } : filter);
+    const extra = number ? (await store.queries.listCalls({ ...filter, to: number })).items : [];
+    const calls = [...items, ...extra.filter((c) => !items.some((i) => i.sid === c.sid))].sort((a, b) =>
+      b.startedAt.localeCompare(a.startedAt),
+    );
+    await render(res, 'calls', 'Calls · Inbox', callList(calls, { number, status }));
+  });
+
+  return router;
+}
+
+/** A valid hash of a random password, verified against when the name is unknown (same cost, always false). */
+const DUMMY_HASH = 'scrypt:32768:8:1:c2FsdHNhbHRzYWx0c2FsdA==:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';

@@ -1,0 +1,258 @@
+// The operator's inbox over HTTP (supertest), each page parsed as HTML: sign-in and its limits, the session
+// cookie's attributes, CSRF on every change, the separation from the API, escaping, the pages' content.
+import path from 'node:path';
+import request from 'supertest';
+import { createApp } from '../src/app';
+import { hashPassword, verifyPassword } from '../src/inbox/passwords';
+import { runCli } from './support/process';
+import { TwilioApiServer } from '../src/simulator/restServer';
+import { openStore, type Store } from '../src/store/store';
+import type { StoreEvent } from '../src/store/events';
+import { TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, testConfig } from './support/config';
+import { parsePage, texts } from './support/html';
+
+const PASSWORD = 'correct horse battery staple';
+const API_TOKEN = 'inbox-test-api-token-0123456789abcdef012345';
+let hash: string;
+let twilioApi: TwilioApiServer;
+beforeAll(async () => {
+  hash = await hashPassword(PASSWORD);
+  twilioApi = await TwilioApiServer.start({ accountSid: TEST_ACCOUNT_SID, authToken: TEST_AUTH_TOKEN });
+});
+afterAll(() => twilioApi.close());
+
+// Yesterday: before anything the tests send now.
+const at = (s: number) => new Date(Date.now() - 86_400_000 + s * 1000).toISOString();
+const VOICEMAIL: StoreEvent = {
+  type: 'voicemail',
+  at: at(1),
+  recordingSid: `RE${'4'.repeat(32)}`,
+  callSid: `CA${'4'.repeat(32)}`,
+  from: '+15551234567',
+  to: '+15550006666',
+  durationSeconds: 6,
+  silent: false,
+  source: 'menu',
+  audience: { emails: [] },
+};
+
+function inbox(overrides: Record<string, string | undefined> = {}) {
+  const store = openStore('sqlite::memory:');
+  const app = createApp(
+    testConfig({
+      INBOX_USERS: `alice:${hash}`,
+      INBOX_SESSION_SECRET: 's'.repeat(40),
+      API_TOKEN,
+      OUTBOUND_ALLOWLIST: '+1555123*',
+      TWILIO_API_BASE_URL: twilioApi.url,
+      ...overrides,
+    }),
+    { store },
+  );
+  return { app, store };
+}
+
+async function signedIn(app: ReturnType<typeof inbox>['app']) {
+  const res = await request(app).post('/inbox/sign-in').type('form').send({ username: 'alice', password: PASSWORD });
+  expect(res.status).toBe(303);
+  const cookie = String(res.headers['set-cookie']?.[0]).split(';')[0] as string;
+  const page = await request(app).get('/inbox/voicemails').set('Cookie', cookie);
+  const csrf = parsePage(page.text).body.getAttribute('data-csrf') as string;
+  return { cookie, csrf };
+}
+
+describe('when nobody may sign in (INBOX_USERS unset)', () => {
+  it('then every inbox path is a 404 saying how to turn it on', async () => {
+    const { app } = inbox({ INBOX_USERS: undefined });
+    for (const path of ['/inbox', '/inbox/sign-in', '/inbox/voicemails']) {
+      const res = await request(app).get(path);
+      expect(res.status).toBe(404);
+      expect(res.body.error).toMatch(/set INBOX_USERS .*npm run hash-password/);
+    }
+  });
+});
+
+describe('when the operator signs in', () => {
+  it('then the form has a username and a password field, and pages without a session lead to it', async () => {
+    const { app } = inbox();
+    const form = parsePage((await request(app).get('/inbox/sign-in')).text);
+    expect(form.querySelector('form[method=post][action="/inbox/sign-in"] input[name=username]')).not.toBeNull();
+    expect(form.querySelector('input[name=password][type=password]')).not.toBeNull();
+    for (const path of ['/inbox', '/inbox/voicemails', '/inbox/messages', '/inbox/calls']) {
+      const res = await request(app).get(path);
+      expect([path, res.status, res.headers.location]).toEqual([path, 303, '/inbox/sign-in']);
+    }
+  });
+
+  it('then the right password gives an HttpOnly, SameSite=Lax, expiring cookie (Secure behind https), a wrong one a 401', async () => {
+    const { app } = inbox();
+    const wrong = await request(app).post('/inbox/sign-in').type('form').send({ username: 'alice', password: 'nope' });
+    expect(wrong.status).toBe(401);
+    expect(texts(parsePage(wrong.text), '[role=alert]')).toEqual(['Wrong name or password.']);
+    const unknown = await request(app).post('/inbox/sign-in').type('form').send({ username: 'mallory', password: PASSWORD });
+    expect(unknown.status).toBe(401);
+    const right = await request(app).post('/inbox/sign-in').type('form').send({ username: 'alice', password: PASSWORD });
+    expect(right.status).toBe(303);
+    expect(right.headers.location).toBe('/inbox/voicemails');
+    const cookie = String(right.headers['set-cookie']?.[0]);
+    expect(cookie).toMatch(/^twiml_inbox=v1\.[^;]+; Path=\/inbox; HttpOnly; SameSite=Lax; Secure; Max-Age=43200$/);
+    const plain = inbox({ PUBLIC_BASE_URL: 'http://voice.example.com' });
+    const res = await request(plain.app).post('/inbox/sign-in').type('form').send({ username: 'alice', password: PASSWORD });
+    expect(String(res.headers['set-cookie']?.[0])).not.toContain('Secure');
+  });
+
+  it('then a forged or tampered cookie opens nothing, and neither does the API token; the cookie opens no API', async () => {
+    const { app } = inbox();
+    const { cookie } = await signedIn(app);
+    const tampered = cookie.replace(/\.(\d+)\./, (_, n) => `.${Number(n) + 1}.`);
+    expect((await request(app).get('/inbox/voicemails').set('Cookie', tampered)).status).toBe(303);
+    expect((await request(app).get('/inbox/voicemails').set('Authorization', `Bearer ${API_TOKEN}`)).status).toBe(303);
+    expect((await request(app).get('/api/voicemails').set('Cookie', cookie)).status).toBe(401);
+  });
+
+  it('then failed sign-ins are limited per address, and the right password still gets in', async () => {
+    const { app } = inbox();
+    for (let i = 0; i < 10; i++) {
+      await request(app).post('/inbox/sign-in').type('form').send({ username: 'alice', password: `guess ${i}` });
+    }
+    const limited = await request(app).post('/inbox/sign-in').type('form').send({ username: 'alice', password: 'guess' });
+    expect(limited.status).toBe(429);
+    const right = await request(app).post('/inbox/sign-in').type('form').send({ username: 'alice', password: PASSWORD });
+    expect(right.status).toBe(303);
+  });
+
+  it('then signing out needs the form’s CSRF token and clears the cookie', async () => {
+    const { app } = inbox();
+    const { cookie, csrf } = await signedIn(app);
+    expect((await request(app).post('/inbox/sign-out').set('Cookie', cookie).type('form').send({})).status).toBe(403);
+    const out = await request(app).post('/inbox/sign-out').set('Cookie', cookie).type('form').send({ csrf });
+    expect(out.status).toBe(303);
+    expect(String(out.headers['set-cookie']?.[0])).toMatch(/^twiml_inbox=; Path=\/inbox; .*Max-Age=0$/);
+  });
+});
+
+describe('when the pages are read', () => {
+  let app: ReturnType<typeof inbox>['app'];
+  let store: Store;
+  let session: { cookie: string; csrf: string };
+  beforeEach(async () => {
+    ({ app, store } = inbox());
+    session = await signedIn(app);
+  });
+  const get = (path: string) => request(app).get(path).set('Cookie', session.cookie);
+
+  it('then every page forbids inline script and framing, and loads only its own script and style', async () => {
+    const res = await get('/inbox/voicemails');
+    const csp = res.headers['content-security-policy'] as string;
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    const doc = parsePage(res.text);
+    expect([...doc.querySelectorAll('script')].map((s) => s.getAttribute('src'))).toEqual(['/inbox/assets/inbox.js']);
+    expect([...doc.querySelectorAll('script')].every((s) => (s.textContent ?? '') === '')).toBe(true);
+    expect((await get('/inbox/assets/inbox.js')).headers['content-type']).toMatch(/javascript/);
+  });
+
+  it('then empty tabs say what to do next, with our number written for people', async () => {
+    expect(texts(parsePage((await get('/inbox/voicemails')).text), '.empty')).toEqual([
+      'No voicemails yet — call +1 555 000 6666 and press 2 to leave one.',
+    ]);
+    expect(texts(parsePage((await get('/inbox/messages')).text), '.empty')[0]).toMatch(/^No texts yet/);
+    expect(texts(parsePage((await get('/inbox/calls')).text), '.empty')[0]).toMatch(/^No calls yet/);
+  });
+
+  it('then a voicemail shows caller, length, transcript (escaped), a player, and the unread count in the title', async () => {
+    await store.apply([VOICEMAIL], () => []);
+    await store.apply(
+      [{ type: 'transcript', at: at(2), recordingSid: VOICEMAIL.type === 'voicemail' ? VOICEMAIL.recordingSid : '', status: 'completed', text: '<script>alert(1)</script> call me', audience: { emails: [] } }],
+      () => [],
+    );
+    const doc = parsePage((await get('/inbox/voicemails')).text);
+    expect(doc.querySelector('title')?.textContent).toBe('(1) Voicemails · Inbox');
+    const item = doc.querySelector('#voicemail-1');
+    expect(item?.querySelector('.phone')?.getAttribute('title')).toBe('+15551234567');
+    expect(item?.querySelector('.phone')?.textContent).toBe('+1 555 123 4567');
+    expect(item?.querySelector('.transcript')?.textContent).toBe('<script>alert(1)</script> call me');
+    expect(doc.querySelectorAll('script')).toHaveLength(1);
+    expect(item?.querySelector('audio')?.getAttribute('src')).toBe('/inbox/voicemails/1/audio');
+
+    const noToken = await request(app).post('/inbox/voicemails/1/listened').set('Cookie', session.cookie);
+    expect(noToken.status).toBe(403);
+    const listened = await request(app)
+      .post('/inbox/voicemails/1/listened')
+      .set('Cookie', session.cookie)
+      .set('X-CSRF-Token', session.csrf);
+    expect(listened.status).toBe(204);
+    expect(parsePage((await get('/inbox/voicemails')).text).querySelector('title')?.textContent).toBe('Voicemails · Inbox');
+  });
+
+  it('then texts group into threads by the other party, and a reply goes out through the allow-list or says why not', async () => {
+    await store.apply(
+      [{ type: 'message', at: at(3), messageSid: `SM${'5'.repeat(32)}`, direction: 'inbound', from: '+15551234567', to: '+15550006666', body: 'Open Sunday?', mediaUrls: [], status: 'received' }],
+      () => [],
+    );
+    const threads = parsePage((await get('/inbox/messages')).text);
+    expect([...threads.querySelectorAll('#threads a')].map((a) => a.getAttribute('href'))).toEqual(['/inbox/messages/%2B15551234567']);
+    const reply = await request(app)
+      .post('/inbox/messages/%2B15551234567/reply')
+      .set('Cookie', session.cookie)
+      .type('form')
+      .send({ csrf: session.csrf, body: 'Yes, 10 to 4.' });
+    expect(reply.status).toBe(303);
+    expect(twilioApi.requestsTo('Messages').at(-1)?.params).toMatchObject({ To: '+15551234567', Body: 'Yes, 10 to 4.' });
+    const thread = parsePage((await get('/inbox/messages/%2B15551234567')).text);
+    expect(texts(thread, '#thread .bubble p')).toEqual(['Open Sunday?', 'Yes, 10 to 4.']);
+    expect(thread.querySelector('#thread .bubble.out .status')?.textContent).toBe('queued');
+
+    const refused = await request(app)
+      .post('/inbox/messages/%2B15559876543/reply')
+      .set('Cookie', session.cookie)
+      .type('form')
+      .send({ csrf: session.csrf, body: 'hi' });
+    expect(refused.status).toBe(403);
+    expect(texts(parsePage(refused.text), '[role=alert]')).toEqual(['Not sent: +15559876543 is not in OUTBOUND_ALLOWLIST']);
+    const forged = await request(app)
+      .post('/inbox/messages/%2B15551234567/reply')
+      .set('Cookie', session.cookie)
+      .type('form')
+      .send({ body: 'no token' });
+    expect(forged.status).toBe(403);
+  });
+
+  it('then the call log shows who, the path and the status, filtered by number and status', async () => {
+    await store.apply(
+      [
+        { type: 'call-status', at: at(4), callSid: `CA${'6'.repeat(32)}`, status: 'completed', direction: 'inbound', from: '+15551234567', to: '+15550006666', durationSeconds: 31 },
+        { type: 'call-step', at: at(4), callSid: `CA${'6'.repeat(32)}`, kind: 'menu-choice', detail: 'voicemail' },
+        { type: 'call-status', at: at(5), callSid: `CA${'7'.repeat(32)}`, status: 'busy', direction: 'inbound', from: '+15557770000', to: '+15550006666' },
+      ],
+      () => [],
+    );
+    const all = parsePage((await get('/inbox/calls')).text);
+    expect(all.querySelectorAll('#calls tbody tr')).toHaveLength(2);
+    const one = parsePage((await get('/inbox/calls?number=%2B15551234567&status=completed')).text);
+    expect(texts(one, '#calls tbody tr td')).toEqual([
+      expect.stringMatching(/UTC$/),
+      'inbound',
+      '+1 555 123 4567',
+      'menu-choice: voicemail',
+      '31',
+      'completed',
+    ]);
+  });
+});
+
+describe('when the operator creates a user with npm run hash-password', () => {
+  it('then the last line is a hash of that password, and a missing password is a usage error', async () => {
+    const cli = path.resolve(__dirname, '../dist/src/cli/hashPassword.js');
+    const made = await runCli(cli, ['a long enough password'], {});
+    expect(made.status).toBe(0);
+    const last = made.stdout.trim().split('\n').at(-1) as string;
+    expect(await verifyPassword('a long enough password', last)).toBe(true);
+    expect(await verifyPassword('another password', last)).toBe(false);
+    expect(made.stdout).not.toContain('a long enough password');
+    const short = await runCli(cli, ['short'], {});
+    expect(short.stderr).toMatch(/under 12 characters/);
+    expect((await runCli(cli, [], {})).status).toBe(2);
+  });
+});

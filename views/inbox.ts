@@ -1,0 +1,121 @@
+// Pure functions from typed input to the inbox's HTML: a page shell with tabs and sign-out, the sign-in form,
+// voicemails, message threads, one thread with its reply box, and the call log. Every value is escaped here;
+// no inline script or style (the CSP forbids them): behaviour lives in /inbox/assets/inbox.js.
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import type { StoredCall, StoredMessage, StoredVoicemail } from '../src/store/queries';
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => ESCAPES[c] as string);
+
+/** A number as people read it, with the E.164 form on hover and for copying. */
+export function phone(e164: string | null | undefined): string {
+  if (!e164) return '<span class="muted">unknown</span>';
+  const readable = parsePhoneNumberFromString(e164)?.formatInternational() ?? e164;
+  return `<span class="phone" title="${escapeHtml(e164)}" data-e164="${escapeHtml(e164)}">${escapeHtml(readable)}</span>`;
+}
+
+/** A time in UTC, turned into the viewer's own time zone by the page's script. */
+const time = (iso: string | null | undefined): string =>
+  iso ? `<time datetime="${escapeHtml(iso)}">${escapeHtml(iso.replace('T', ' ').slice(0, 16))} UTC</time>` : '';
+
+export type Tab = 'voicemails' | 'messages' | 'calls';
+
+export interface Shell {
+  readonly title: string;
+  readonly user: string;
+  readonly csrf: string;
+  readonly tab: Tab;
+  readonly unread: number;
+  readonly body: string;
+}
+
+export function page(shell: Shell): string {
+  const tab = (id: Tab, label: string) =>
+    `<a href="/inbox/${id}"${shell.tab === id ? ' aria-current="page"' : ''}>${label}</a>`;
+  const unread = shell.unread > 0 ? `(${shell.unread}) ` : '';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title data-base="${escapeHtml(shell.title)}">${unread}${escapeHtml(shell.title)}</title>
+<link rel="stylesheet" href="/inbox/assets/inbox.css"><script src="/inbox/assets/inbox.js" defer></script></head>
+<body data-tab="${shell.tab}" data-unread="${shell.unread}" data-csrf="${escapeHtml(shell.csrf)}">
+<header><h1>Inbox</h1><nav aria-label="Sections">${tab('voicemails', 'Voicemails')}${tab('messages', 'Messages')}${tab('calls', 'Calls')}</nav>
+<form method="post" action="/inbox/sign-out" class="sign-out"><input type="hidden" name="csrf" value="${escapeHtml(shell.csrf)}">
+<span class="muted">${escapeHtml(shell.user)}</span> <button type="submit">Sign out</button></form></header>
+<main id="main">${shell.body}</main></body></html>`;
+}
+
+export function signInPage(problem?: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Sign in · Inbox</title><link rel="stylesheet" href="/inbox/assets/inbox.css"></head>
+<body><main class="sign-in"><h1>Inbox</h1>
+${problem ? `<p class="error" role="alert">${escapeHtml(problem)}</p>` : ''}
+<form method="post" action="/inbox/sign-in">
+<label for="username">Name</label><input id="username" name="username" autocomplete="username" required autofocus>
+<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit">Sign in</button></form></main></body></html>`;
+}
+
+const empty = (text: string) => `<p class="empty">${text}</p>`;
+
+export function voicemailList(items: readonly StoredVoicemail[], ourNumber: string | undefined): string {
+  if (items.length === 0) {
+    return empty(
+      `No voicemails yet — call ${ourNumber ? phone(ourNumber) : 'your number'} and press 2 to leave one.`,
+    );
+  }
+  return `<ul class="items" id="voicemails">${items
+    .map(
+      (v) => `<li class="item${v.listened ? '' : ' unread'}" id="voicemail-${v.id}" data-id="${v.id}">
+<div class="who">${phone(v.from)} ${time(v.createdAt)} <span class="muted">${v.durationSeconds ?? '?'} s</span>${v.listened ? '' : ' <strong class="badge">new</strong>'}</div>
+<p class="transcript">${v.transcript ? escapeHtml(v.transcript) : '<span class="muted">No transcript.</span>'}</p>
+<audio controls preload="none" src="/inbox/voicemails/${v.id}/audio" data-listened-url="/inbox/voicemails/${v.id}/listened"></audio></li>`,
+    )
+    .join('\n')}</ul>`;
+}
+
+export interface Thread {
+  readonly number: string;
+  readonly last: StoredMessage;
+  readonly unanswered: boolean;
+}
+
+export function threadList(threads: readonly Thread[], ourNumber: string | undefined): string {
+  if (threads.length === 0) {
+    return empty(`No texts yet — text ${ourNumber ? phone(ourNumber) : 'your number'} and it shows up here.`);
+  }
+  return `<ul class="items" id="threads">${threads
+    .map(
+      (t) => `<li class="item${t.unanswered ? ' unread' : ''}"><a href="/inbox/messages/${encodeURIComponent(t.number)}">${phone(t.number)}</a> ${time(t.last.createdAt)}
+<p>${t.last.direction === 'inbound' ? '' : '<span class="muted">You:</span> '}${escapeHtml(t.last.body ?? '')}</p></li>`,
+    )
+    .join('\n')}</ul>`;
+}
+
+export function threadPage(number: string, messages: readonly StoredMessage[], csrf: string, problem?: string): string {
+  const bubble = (m: StoredMessage) => `<li class="bubble ${m.direction === 'inbound' ? 'in' : 'out'}" id="message-${escapeHtml(m.sid)}">
+<p>${escapeHtml(m.body ?? '')}</p>${m.mediaUrls.map((u) => `<a href="${escapeHtml(u)}" rel="noopener noreferrer">attachment</a>`).join(' ')}
+<div class="meta">${time(m.createdAt)}${m.direction === 'inbound' ? '' : ` · <span class="status" data-status="${escapeHtml(m.status)}">${escapeHtml(m.status)}</span>`}</div></li>`;
+  return `<p><a href="/inbox/messages">← All threads</a></p><h2>${phone(number)}</h2>
+<ol class="thread" id="thread">${[...messages].reverse().map(bubble).join('\n')}</ol>
+${problem ? `<p class="error" role="alert">${escapeHtml(problem)}</p>` : ''}
+<form method="post" action="/inbox/messages/${encodeURIComponent(number)}/reply" class="reply">
+<input type="hidden" name="csrf" value="${escapeHtml(csrf)}"><label for="body">Reply</label>
+<textarea id="body" name="body" rows="3" maxlength="1600" required></textarea><button type="submit">Send</button></form>`;
+}
+
+export function callList(calls: readonly StoredCall[], filter: { number?: string; status?: string }): string {
+  const form = `<form method="get" action="/inbox/calls" class="filter"><label for="number">Number</label>
+<input id="number" name="number" value="${escapeHtml(filter.number ?? '')}" placeholder="+15551234567">
+<label for="status">Status</label><input id="status" name="status" value="${escapeHtml(filter.status ?? '')}" placeholder="completed">
+<button type="submit">Filter</button></form>`;
+  if (calls.length === 0) return `${form}${empty('No calls yet — call your number and it shows up here.')}`;
+  const rows = calls
+    .map(
+      (c) => `<tr id="call-${escapeHtml(c.sid)}"><td>${time(c.startedAt)}</td><td>${escapeHtml(c.direction ?? '')}</td><td>${phone(c.direction === 'inbound' ? c.from : c.to)}</td>
+<td>${escapeHtml(c.path.map((s) => (s.detail ? `${s.kind}: ${s.detail}` : s.kind)).join(' → '))}</td><td>${c.durationSeconds ?? ''}</td><td>${escapeHtml(c.status)}</td></tr>`,
+    )
+    .join('\n');
+  return `${form}<div class="scroll"><table id="calls"><thead><tr><th>When</th><th>Direction</th><th>Who</th><th>Path</th><th>Seconds</th><th>Status</th></tr></thead>
+<tbody>${rows}</tbody></table></div>`;
+}
