@@ -8,12 +8,14 @@
 //   GET  /inbox/messages, /inbox/messages/:number — threads by the other party's number; one thread
 //   POST /inbox/messages/:number/reply           — send a reply through the outbound service (CSRF)
 //   GET  /inbox/calls                            — the call log (?number=&status=)
+//   GET  /inbox/events                           — Server-Sent Events: something changed (and the unread count)
 //   GET  /inbox/assets/inbox.css|inbox.js        — the page's only style and script
 import { Readable } from 'node:stream';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { rateLimit, type Store as LimiterStore } from 'express-rate-limit';
 import { E164 } from '../src/formats';
 import { verifyPassword } from '../src/inbox/passwords';
+import type { LiveUpdates } from '../src/inbox/liveUpdates';
 import type { Session, Sessions } from '../src/inbox/sessions';
 import type { Logger } from '../src/logger';
 import { ServiceError } from '../src/services/errors';
@@ -33,6 +35,7 @@ export interface InboxOptions {
   /** Our Twilio number, for the empty states ("call your number…"). */
   readonly ourNumber?: string;
   readonly limiterStore?: LimiterStore;
+  readonly live: LiveUpdates;
   readonly logger: Logger;
 }
 
@@ -125,7 +128,9 @@ export function inboxRouter(options: InboxOptions): Router {
   router.use((req, res, next) => {
     const session = sessions.read(req);
     if (!session) {
-      if (req.method === 'GET' && !req.path.endsWith('/audio')) return res.redirect(303, '/inbox/sign-in');
+      if (req.method === 'GET' && !req.path.endsWith('/audio') && req.path !== '/events') {
+        return res.redirect(303, '/inbox/sign-in');
+      }
       return void res.status(401).json({ error: 'Sign in first.' });
     }
     res.locals.session = session;
@@ -146,11 +151,16 @@ export function inboxRouter(options: InboxOptions): Router {
 
   const render = async (res: Response, tab: Tab, title: string, body: string, status = 200) => {
     const session = sessionOf(res);
-    const unread = await store.queries.countUnlistened();
-    html(res, page({ title, user: session.user, csrf: sessions.csrfToken(session), tab, unread, body }), status);
+    const [unread, marker] = await Promise.all([store.queries.countUnlistened(), store.queries.changeMarker()]);
+    html(res, page({ title, user: session.user, csrf: sessions.csrfToken(session), tab, unread, marker, body }), status);
   };
 
   router.get('/', (_req, res) => res.redirect(303, '/inbox/voicemails'));
+
+  // Server-Sent Events: "change" (with the unread count) whenever what the pages show has changed.
+  router.get('/events', (req, res) =>
+    options.live.attach(res, typeof req.query.since === 'string' ? req.query.since : undefined),
+  );
 
   router.get(['/voicemails', '/voicemails/:id'], async (_req, res) => {
     const { items } = await store.queries.listVoicemails({ limit: 200 });

@@ -36,6 +36,7 @@ import { appVersion } from './version';
 import { apiRouter } from '../routes/api';
 import { inboxRouter } from '../routes/inbox';
 import { createSessions } from './inbox/sessions';
+import { createLiveUpdates } from './inbox/liveUpdates';
 import { randomBytes } from 'node:crypto';
 import { binHandler } from '../routes/bins';
 import { callbacksRoutes } from '../routes/callbacks';
@@ -105,13 +106,18 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   // In memory for sqlite::memory: (nothing outlives the process there anyway).
   const spool = deps.spool ?? (config.database.spoolFile ? fileSpool(config.database.spoolFile) : memorySpool());
   let kickOutbox = (): void => undefined;
+  // Open inbox pages hear of every write at once (and of other instances' writes at the next poll).
+  const live = createLiveUpdates(store, logger);
   const recorder: Recorder = createRecorder({
     store,
     spool,
     compose: createComposer({ inboxOrigin: config.publicBaseUrl && stripCredentials(config.publicBaseUrl) }),
     logger,
     budgetMs: STORE_BUDGET_MS,
-    onWritten: () => kickOutbox(),
+    onWritten: () => {
+      kickOutbox();
+      live.poke();
+    },
   });
   app.get('/healthz', healthHandler(appVersion(), recorder));
   app.get('/readyz', readinessHandler(store, recorder));
@@ -170,6 +176,7 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
     sender,
     rateLimitStores,
     retentionDays: config.database.retentionDays,
+    live,
     logger,
   });
   const record = recordEvents(recorder, {
@@ -223,6 +230,7 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
       recordings: recordingsFromConfig(config),
       ourNumber: config.twilio.phoneNumber,
       limiterStore: rateLimitStores.forLimiter('inbox-sign-in'),
+      live,
       logger,
     }),
   );

@@ -26,6 +26,8 @@ export interface Shell {
   readonly csrf: string;
   readonly tab: Tab;
   readonly unread: number;
+  /** The store's change marker when the page was made (the live updates start from it). */
+  readonly marker: string;
   readonly body: string;
 }
 
@@ -37,7 +39,7 @@ export function page(shell: Shell): string {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title data-base="${escapeHtml(shell.title)}">${unread}${escapeHtml(shell.title)}</title>
 <link rel="stylesheet" href="/inbox/assets/inbox.css"><script src="/inbox/assets/inbox.js" defer></script></head>
-<body data-tab="${shell.tab}" data-unread="${shell.unread}" data-csrf="${escapeHtml(shell.csrf)}">
+<body data-tab="${shell.tab}" data-unread="${shell.unread}" data-marker="${escapeHtml(shell.marker)}" data-csrf="${escapeHtml(shell.csrf)}">
 <header><h1>Inbox</h1><nav aria-label="Sections">${tab('voicemails', 'Voicemails')}${tab('messages', 'Messages')}${tab('calls', 'Calls')}</nav>
 <form method="post" action="/inbox/sign-out" class="sign-out"><input type="hidden" name="csrf" value="${escapeHtml(shell.csrf)}">
 <span class="muted">${escapeHtml(shell.user)}</span> <button type="submit">Sign out</button></form></header>
@@ -104,6 +106,13 @@ ${problem ? `<p class="error" role="alert">${escapeHtml(problem)}</p>` : ''}
 <textarea id="body" name="body" rows="3" maxlength="1600" required></textarea><button type="submit">Send</button></form>`;
 }
 
+/** The call's steps as words; a voicemail's recording SID is left out (the voicemail tab has the recording). */
+function pathText(call: StoredCall): string {
+  return call.path
+    .map((step) => (step.detail && !step.kind.startsWith('voicemail') ? `${step.kind}: ${step.detail}` : step.kind))
+    .join(' → ');
+}
+
 export function callList(calls: readonly StoredCall[], filter: { number?: string; status?: string }): string {
   const form = `<form method="get" action="/inbox/calls" class="filter"><label for="number">Number</label>
 <input id="number" name="number" value="${escapeHtml(filter.number ?? '')}" placeholder="+15551234567">
@@ -112,8 +121,8 @@ export function callList(calls: readonly StoredCall[], filter: { number?: string
   if (calls.length === 0) return `${form}${empty('No calls yet — call your number and it shows up here.')}`;
   const rows = calls
     .map(
-      (c) => `<tr id="call-${escapeHtml(c.sid)}"><td>${time(c.startedAt)}</td><td>${escapeHtml(c.direction ?? '')}</td><td>${phone(c.direction === 'inbound' ? c.from : c.to)}</td>
-<td>${escapeHtml(c.path.map((s) => (s.detail ? `${s.kind}: ${s.detail}` : s.kind)).join(' → '))}</td><td>${c.durationSeconds ?? ''}</td><td>${escapeHtml(c.status)}</td></tr>`,
+      (c) => `<tr id="call-${escapeHtml(c.sid)}"><td data-label="When">${time(c.startedAt)}</td><td data-label="Direction">${escapeHtml(c.direction ?? '')}</td><td data-label="Who">${phone(c.direction === 'inbound' ? c.from : c.to)}</td>
+<td data-label="Path">${escapeHtml(pathText(c))}</td><td data-label="Seconds">${c.durationSeconds ?? ''}</td><td data-label="Status">${escapeHtml(c.status)}</td></tr>`,
     )
     .join('\n');
   return `${form}<div class="scroll"><table id="calls"><thead><tr><th>When</th><th>Direction</th><th>Who</th><th>Path</th><th>Seconds</th><th>Status</th></tr></thead>

@@ -1,6 +1,7 @@
 // The inbox's one stylesheet and one script, served from /inbox/assets/ (the CSP allows no inline code).
-// The script turns UTC times into the viewer's time zone, marks a voicemail listened when it is played, and
-// keeps the unread count in the tab title.
+// The script turns UTC times into the viewer's time zone, marks a voicemail listened when it is played, keeps
+// the unread count in the tab title, and reloads the page's content in place when /inbox/events says something
+// changed (never while a recording plays or a reply is being typed: then once that is over).
 
 export const INBOX_CSS = `:root{color-scheme:light dark;--fg:#111;--bg:#fff;--muted:#555;--accent:#0b57d0;--line:#ccc;--unread:#fff6d5}
 @media (prefers-color-scheme:dark){:root{--fg:#eee;--bg:#121212;--muted:#aaa;--accent:#8ab4f8;--line:#444;--unread:#2b2600}}
@@ -17,7 +18,9 @@ form.reply,form.filter,.sign-in form{display:flex;flex-direction:column;gap:.4re
 input,textarea,button{font:inherit;padding:.5rem;border:1px solid var(--line);border-radius:.4rem;background:var(--bg);color:var(--fg)}
 button{background:var(--accent);color:var(--bg);border:0;cursor:pointer}.sign-out button{padding:.3rem .6rem}
 .scroll{overflow-x:auto}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.4rem;border-bottom:1px solid var(--line);vertical-align:top}
-.sign-in{max-width:22rem;margin:3rem auto}`;
+.sign-in{max-width:22rem;margin:3rem auto}.phone,time{white-space:nowrap}.who{display:flex;flex-wrap:wrap;gap:.25rem .75rem;align-items:baseline}
+@media (max-width:40rem){table,tbody,tr,td{display:block}thead{display:none}tr{border-bottom:1px solid var(--line);padding:.5rem 0}
+td{border:0;padding:.1rem 0}td::before{content:attr(data-label) ": ";color:var(--muted)}}`;
 
 export const INBOX_JS = `'use strict';
 (function () {
@@ -50,8 +53,37 @@ export const INBOX_JS = `'use strict';
     });
   }
   function prepare(root) { localTimes(root); markListened(root); }
+  var pending = false;
+  function busy() {
+    var playing = Array.prototype.some.call(document.querySelectorAll('audio'), function (a) { return !a.paused; });
+    return playing || (document.activeElement && document.activeElement.tagName === 'TEXTAREA');
+  }
+  function refresh() {
+    var part = document.getElementById('thread') ? 'thread' : 'main';
+    if (part === 'main' && busy()) { pending = true; return; }
+    pending = false;
+    fetch(location.href, { headers: { accept: 'text/html' } })
+      .then(function (res) { return res.ok ? res.text() : null; })
+      .then(function (html) {
+        if (!html) return;
+        var fresh = new DOMParser().parseFromString(html, 'text/html');
+        var from = fresh.getElementById(part);
+        var to = document.getElementById(part);
+        if (from && to) { to.innerHTML = from.innerHTML; prepare(to); }
+        showUnread(Number(fresh.body.dataset.unread || 0));
+      });
+  }
+  document.addEventListener('ended', function () { if (pending) refresh(); }, true);
+  document.addEventListener('pause', function () { if (pending) refresh(); }, true);
+  document.addEventListener('focusout', function () { if (pending) setTimeout(refresh, 0); });
+  if (window.EventSource) {
+    var events = new EventSource('/inbox/events?since=' + encodeURIComponent(body.dataset.marker || ''));
+    events.addEventListener('change', function (e) {
+      try { showUnread(JSON.parse(e.data).unread); } catch (err) { /* a malformed event changes nothing */ }
+      refresh();
+    });
+  }
   prepare(document);
   showUnread(Number(body.dataset.unread || 0));
-  window.twimlInbox = { prepare: prepare, showUnread: showUnread };
 })();
 `;

@@ -27,6 +27,8 @@ export interface BackgroundSettings {
   readonly sender: NotificationSender;
   readonly rateLimitStores: RateLimitStores;
   readonly retentionDays: number;
+  /** The inbox's event streams, ended at shutdown (an open stream would hold the server's close). */
+  readonly live: { close(): void };
   readonly logger: Logger;
 }
 
@@ -81,6 +83,7 @@ export function createBackgroundWork(settings: BackgroundSettings): BackgroundWo
     },
     async stop() {
       for (const timer of timers.splice(0)) clearInterval(timer);
+      settings.live.close();
       sender.stop();
       await sender.runOnce().catch(() => undefined);
       await settings.rateLimitStores.close();

@@ -1,6 +1,7 @@
 // Owns reading the store for the API: calls (with their path), voicemails and messages (with their status
 // history), newest first, paged by an opaque cursor, filtered by number, status and direction. Rows come
 // out as the API documents them (camelCase, numbers and flags typed); nothing here knows HTTP.
+import { createHash } from 'node:crypto';
 import { sql, type SelectQueryBuilder } from 'kysely';
 import type { Db } from './database';
 import type { Tables } from './schema';
@@ -306,6 +307,33 @@ export function createQueries(db: Db) {
     async getVoicemail(id: number): Promise<StoredVoicemail | undefined> {
       const row = await voicemailsQuery().where('id', '=', id).executeTakeFirst();
       return row && voicemailFrom(row);
+    },
+
+    /**
+     * A text that changes whenever anything the inbox shows changes (a new or updated call, text, voicemail,
+     * transcript or listened mark), read by every instance alike: the inbox's live updates poll it.
+     */
+    async changeMarker(): Promise<string> {
+      const [calls, messages, voicemails] = await Promise.all([
+        db
+          .selectFrom('calls')
+          .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max('updated_at').as('at')])
+          .executeTakeFirst(),
+        db
+          .selectFrom('messages')
+          .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max('updated_at').as('at')])
+          .executeTakeFirst(),
+        db
+          .selectFrom('voicemails')
+          .select((eb) => [
+            eb.fn.countAll<number>().as('n'),
+            eb.fn.max('id').as('id'),
+            eb.fn.count<number>('transcript').as('transcripts'),
+            eb.fn.count<number>('listened_at').as('listened'),
+          ])
+          .executeTakeFirst(),
+      ]);
+      return createHash('sha256').update(JSON.stringify([calls, messages, voicemails])).digest('base64url').slice(0, 22);
     },
 
     /** Voicemails (not silent) nobody has listened to yet. */
