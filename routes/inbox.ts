@@ -125,8 +125,9 @@ export function inboxRouter(options: InboxOptions): Router {
   });
 
   // Everything below needs a session; a page request without one goes to the form.
-  router.use((req, res, next) => {
-    const session = sessions.read(req);
+  router.use(async (req, res, next) => {
+    const read = sessions.read(req);
+    const session = read && !(await store.queries.isSignedOut(read.nonce)) ? read : undefined;
     if (!session) {
       if (req.method === 'GET' && !req.path.endsWith('/audio') && req.path !== '/events') {
         return res.redirect(303, '/inbox/sign-in');
@@ -145,7 +146,10 @@ export function inboxRouter(options: InboxOptions): Router {
     next();
   };
 
-  router.post('/sign-out', csrf, (_req, res) => {
+  // The cookie is cleared, and its session refused from now on (a copy of the cookie opens nothing either).
+  router.post('/sign-out', csrf, async (_req, res) => {
+    const session = sessionOf(res);
+    await store.queries.signOut(session.nonce, new Date(session.expires).toISOString());
     res.set('Set-Cookie', sessions.cleared()).redirect(303, '/inbox/sign-in');
   });
 

@@ -121,13 +121,16 @@ describe('when the operator signs in', () => {
     expect(right.status).toBe(303);
   });
 
-  it('then signing out needs the form’s CSRF token and clears the cookie', async () => {
+  it('then signing out needs the form’s CSRF token, clears the cookie, and ends the session for every copy of it', async () => {
     const { app } = inbox();
     const { cookie, csrf } = await signedIn(app);
     expect((await request(app).post('/inbox/sign-out').set('Cookie', cookie).type('form').send({})).status).toBe(403);
     const out = await request(app).post('/inbox/sign-out').set('Cookie', cookie).type('form').send({ csrf });
     expect(out.status).toBe(303);
     expect(String(out.headers['set-cookie']?.[0])).toMatch(/^twiml_inbox=; Path=\/inbox; .*Max-Age=0$/);
+    // A copy of the old cookie (kept by an attacker, or another tab) opens nothing any more.
+    expect((await request(app).get('/inbox/voicemails').set('Cookie', cookie)).status).toBe(303);
+    expect((await request(app).get('/inbox/events').set('Cookie', cookie)).status).toBe(401);
   });
 });
 

@@ -113,9 +113,20 @@ function initial(dialect: DialectName): Migration {
   };
 }
 
+/** Inbox sessions ended by signing out: their cookies stay refused until they would have expired anyway. */
+const inboxSignOuts: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('inbox_sign_outs')
+      .addColumn('nonce', 'text', (c) => c.primaryKey())
+      .addColumn('expires_at', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+
 /** Every migration, by name; names sort in the order they apply. Add new ones at the end, never edit one. */
 export function migrationsFor(dialect: DialectName): Record<string, Migration> {
-  return { '001_initial': initial(dialect) };
+  return { '001_initial': initial(dialect), '002_inbox_sign_outs': inboxSignOuts };
 }
 
 /** The database was migrated by a newer version of this server: running old code on it would corrupt it. */

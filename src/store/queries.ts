@@ -336,6 +336,20 @@ export function createQueries(db: Db) {
       return createHash('sha256').update(JSON.stringify([calls, messages, voicemails])).digest('base64url').slice(0, 22);
     },
 
+    /** Ends an inbox session for good (its cookie is refused from now on, on every instance). */
+    async signOut(nonce: string, expiresAt: string): Promise<void> {
+      await db
+        .insertInto('inbox_sign_outs')
+        .values({ nonce, expires_at: expiresAt })
+        .onConflict((oc) => oc.column('nonce').doNothing())
+        .execute();
+    },
+
+    async isSignedOut(nonce: string): Promise<boolean> {
+      const row = await db.selectFrom('inbox_sign_outs').select('nonce').where('nonce', '=', nonce).executeTakeFirst();
+      return row !== undefined;
+    },
+
     /** Voicemails (not silent) nobody has listened to yet. */
     async countUnlistened(): Promise<number> {
       const row = await db

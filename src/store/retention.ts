@@ -20,6 +20,8 @@ const count = (r: { numDeletedRows: bigint }[]): number => r.reduce((n, x) => n 
 export async function purgeOld(db: Db, retentionDays: number, now: Date): Promise<Purged> {
   const ledgerCutoff = new Date(now.getTime() - LEDGER_DAYS * DAY_MS).toISOString();
   const events = count(await db.deleteFrom('events').where('received_at', '<', ledgerCutoff).execute());
+  // Signed-out sessions only need remembering until their cookies expire.
+  await db.deleteFrom('inbox_sign_outs').where('expires_at', '<', now.toISOString()).execute();
   if (retentionDays === 0) return { calls: 0, voicemails: 0, messages: 0, notifications: 0, events };
   const cutoff = new Date(now.getTime() - retentionDays * DAY_MS).toISOString();
   return db.transaction().execute(async (tx) => {

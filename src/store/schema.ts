@@ -98,6 +98,12 @@ export interface NotificationsTable {
   sent_at: string | null;
 }
 
+/** Signed-out inbox sessions (by their nonce), kept until the cookie would have expired. */
+export interface InboxSignOutsTable {
+  nonce: string;
+  expires_at: string;
+}
+
 export interface Tables {
   events: EventsTable;
   calls: CallsTable;
@@ -106,4 +112,5 @@ export interface Tables {
   messages: MessagesTable;
   message_statuses: MessageStatusesTable;
   notifications: NotificationsTable;
+  inbox_sign_outs: InboxSignOutsTable;
 }
