@@ -85,12 +85,26 @@ export function inboxRouter(options: InboxOptions): Router {
       password: typeof body.password === 'string' ? body.password : '',
     };
   };
+  // scrypt costs tens of milliseconds of CPU by design: a flood of sign-ins must not take the server's CPU from
+  // the calls. At most VERIFYING checks run at once and WAITING wait; beyond that the answer is 503 at once.
+  let verifying = 0;
+  const waiting: Array<() => void> = [];
   const rightPassword = async (req: Request): Promise<string | undefined> => {
     const { username, password } = credentialsOf(req);
-    const hash = users.get(username);
-    // An unknown name costs the same scrypt as a known one: the answer's timing does not tell names apart.
-    const ok = await verifyPassword(password, hash ?? DUMMY_HASH);
-    return hash && ok ? username : undefined;
+    if (verifying >= VERIFYING) {
+      if (waiting.length >= WAITING) throw new SignInBusy();
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    }
+    verifying++;
+    try {
+      const hash = users.get(username);
+      // An unknown name costs the same scrypt as a known one: the answer's timing does not tell names apart.
+      const ok = await verifyPassword(password, hash ?? DUMMY_HASH);
+      return hash && ok ? username : undefined;
+    } finally {
+      verifying--;
+      waiting.shift()?.();
+    }
   };
   // Failed sign-ins per address: 10 in 15 minutes. The right password is never counted nor held back, so nobody
   // locks the operator out by failing on purpose.
@@ -102,9 +116,15 @@ export function inboxRouter(options: InboxOptions): Router {
     validate: { xForwardedForHeader: false },
     ...(options.limiterStore ? { store: options.limiterStore, passOnStoreError: true } : {}),
     skip: async (req, res) => {
-      const user = await rightPassword(req);
-      if (user) res.locals.signedIn = user;
-      return user !== undefined;
+      try {
+        const user = await rightPassword(req);
+        if (user) res.locals.signedIn = user;
+        return user !== undefined;
+      } catch (err) {
+        if (!(err instanceof SignInBusy)) throw err;
+        res.locals.busy = true;
+        return true;
+      }
     },
     handler: (_req, res) => html(res, signInPage('Too many failed sign-ins from here; try again in 15 minutes.'), 429),
   });
@@ -114,6 +134,9 @@ export function inboxRouter(options: InboxOptions): Router {
     html(res, signInPage());
   });
   router.post('/sign-in', failedSignIns, (req, res) => {
+    if (res.locals.busy) {
+      return html(res.set('Retry-After', '5'), signInPage('Too many sign-ins at once; try again in a few seconds.'), 503);
+    }
     const user = res.locals.signedIn as string | undefined;
     if (!user) {
       logger.warn({ reason: 'wrong name or password' }, 'inbox sign-in refused');
@@ -248,6 +271,12 @@ export function inboxRouter(options: InboxOptions): Router {
 
   return router;
 }
+
+/** Password checks running at once, and waiting, before sign-ins are answered 503. */
+const VERIFYING = 2;
+const WAITING = 16;
+
+class SignInBusy extends Error {}
 
 /** A valid hash of a random password, verified against when the name is unknown (same cost, always false). */
 const DUMMY_HASH = 'scrypt:32768:8:1:c2FsdHNhbHRzYWx0c2FsdA==:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';

@@ -121,6 +121,21 @@ describe('when the operator signs in', () => {
     expect(right.status).toBe(303);
   });
 
+  it('then a flood of sign-ins waits its turn or is told to retry (503), so password checks never take all the CPU', async () => {
+    const { app } = inbox();
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        request(app).post('/inbox/sign-in').type('form').send({ username: 'alice', password: `flood ${i}` }),
+      ),
+    );
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.filter((s) => s === 503).length).toBeGreaterThan(0);
+    expect(statuses.every((s) => s === 503 || s === 401 || s === 429)).toBe(true);
+    expect(answers.find((a) => a.status === 503)?.headers['retry-after']).toBe('5');
+    const right = await request(app).post('/inbox/sign-in').type('form').send({ username: 'alice', password: PASSWORD });
+    expect(right.status).toBe(303);
+  });
+
   it('then signing out needs the form’s CSRF token, clears the cookie, and ends the session for every copy of it', async () => {
     const { app } = inbox();
     const { cookie, csrf } = await signedIn(app);
