@@ -9,8 +9,8 @@ import { backgroundOf } from '../src/app';
 import { hashPassword } from '../src/inbox/passwords';
 import { runInboundSms } from '../src/simulator/inboundSms';
 import { TwilioApiServer } from '../src/simulator/restServer';
-import { runCall } from '../src/simulator/voiceCall';
 import { startAppServer, type RunningApp } from './support/appServer';
+import { callFromCaller } from './support/calls';
 import { TEST_ACCOUNT_SID, TEST_AUTH_TOKEN } from './support/config';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -92,17 +92,12 @@ describeInBrowser('when the operator uses the inbox in Chromium', () => {
 
   it('then a voicemail left by a simulated call appears without a reload, with its transcript, and plays', async () => {
     await markNoReload();
-    const call = await runCall(
-      {
-        url: `${server.url}/voice`,
-        from: CALLER,
-        to: OUR_NUMBER,
-        accountSid: TEST_ACCOUNT_SID,
-        authToken: TEST_AUTH_TOKEN,
-        statusCallback: { url: `${server.url}/callbacks/call-status`, method: 'POST', events: ['completed'] },
-        onRecording: (sid, seconds) => twilioApi.addRecording(sid, seconds),
-      },
+    const call = await callFromCaller(
+      server,
+      twilioApi,
+      '/voice',
       { inputs: [{ digits: '2' }], recordSeconds: 4, transcription: 'Please call me back about the order.' },
+      { from: CALLER, to: OUR_NUMBER },
     );
     expect(call.error).toBeUndefined();
     await page.waitForSelector('#voicemail-1 .transcript:has-text("Please call me back about the order.")', { timeout: 10_000 });

@@ -211,29 +211,19 @@ describe('when the pages are read', () => {
     );
     const threads = parsePage((await get('/inbox/messages')).text);
     expect([...threads.querySelectorAll('#threads a')].map((a) => a.getAttribute('href'))).toEqual(['/inbox/messages/%2B15551234567']);
-    const reply = await request(app)
-      .post('/inbox/messages/%2B15551234567/reply')
-      .set('Cookie', session.cookie)
-      .type('form')
-      .send({ csrf: session.csrf, body: 'Yes, 10 to 4.' });
+    const replyTo = (number: string, form: Record<string, string>) =>
+      request(app).post(`/inbox/messages/${encodeURIComponent(number)}/reply`).set('Cookie', session.cookie).type('form').send(form);
+    const reply = await replyTo('+15551234567', { csrf: session.csrf, body: 'Yes, 10 to 4.' });
     expect(reply.status).toBe(303);
     expect(twilioApi.requestsTo('Messages').at(-1)?.params).toMatchObject({ To: '+15551234567', Body: 'Yes, 10 to 4.' });
     const thread = parsePage((await get('/inbox/messages/%2B15551234567')).text);
     expect(texts(thread, '#thread .bubble p')).toEqual(['Open Sunday?', 'Yes, 10 to 4.']);
     expect(thread.querySelector('#thread .bubble.out .status')?.textContent).toBe('queued');
 
-    const refused = await request(app)
-      .post('/inbox/messages/%2B15559876543/reply')
-      .set('Cookie', session.cookie)
-      .type('form')
-      .send({ csrf: session.csrf, body: 'hi' });
+    const refused = await replyTo('+15559876543', { csrf: session.csrf, body: 'hi' });
     expect(refused.status).toBe(403);
     expect(texts(parsePage(refused.text), '[role=alert]')).toEqual(['Not sent: +15559876543 is not in OUTBOUND_ALLOWLIST']);
-    const forged = await request(app)
-      .post('/inbox/messages/%2B15551234567/reply')
-      .set('Cookie', session.cookie)
-      .type('form')
-      .send({ body: 'no token' });
+    const forged = await replyTo('+15551234567', { body: 'no token' });
     expect(forged.status).toBe(403);
   });
 

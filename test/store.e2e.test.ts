@@ -6,7 +6,8 @@ import { getExpectedTwilioSignature } from 'twilio';
 import { backgroundOf } from '../src/app';
 import { TwilioApiServer } from '../src/simulator/restServer';
 import { runInboundSms } from '../src/simulator/inboundSms';
-import { runCall, type CallScript } from '../src/simulator/voiceCall';
+import type { CallScript } from '../src/simulator/voiceCall';
+import { callFromCaller } from './support/calls';
 import { sqliteFileOf } from '../src/store/database';
 import { startAppServer, type RunningApp } from './support/appServer';
 import { TEST_ACCOUNT_SID, TEST_AUTH_TOKEN } from './support/config';
@@ -56,18 +57,7 @@ describe.each(BACKENDS)('when the server keeps its memory on $name', (backend) =
     });
   const json = async (path: string) => (await api(path)).json() as Promise<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
   const inboundCall = (path: string, script: CallScript, to: RunningApp = server) =>
-    runCall(
-      {
-        url: `${to.url}${path}`,
-        from: CALLER,
-        to: OUR_NUMBER,
-        accountSid: TEST_ACCOUNT_SID,
-        authToken: TEST_AUTH_TOKEN,
-        statusCallback: { url: `${to.url}/callbacks/call-status`, method: 'POST', events: ['completed'] },
-        onRecording: (sid, seconds) => twilioApi.addRecording(sid, seconds),
-      },
-      script,
-    );
+    callFromCaller(to, twilioApi, path, script, { from: CALLER, to: OUR_NUMBER });
 
   beforeEach(async () => {
     database = await backend.create();
