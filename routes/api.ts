@@ -105,7 +105,8 @@ function listFilter(req: Request): ListFilter {
 
 function voicemailId(req: Request): number {
   const id = String(req.params.id);
-  if (!/^\d{1,15}$/.test(id)) throw new ValidationError([{ field: 'id', message: 'must be a voicemail id (a number)' }]);
+  if (!/^\d{1,15}$/.test(id))
+    throw new ValidationError([{ field: 'id', message: 'must be a voicemail id (a number)' }]);
   return Number(id);
 }
 

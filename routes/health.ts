@@ -26,10 +26,13 @@ export function readinessHandler(store: Store, recorder: Recorder): RequestHandl
   return async (_req, res) => {
     let timer: NodeJS.Timeout | undefined;
     const answered = await Promise.race([
-      store.ready().then(() => store.ping()).then(
-        () => true,
-        () => false,
-      ),
+      store
+        .ready()
+        .then(() => store.ping())
+        .then(
+          () => true,
+          () => false,
+        ),
       new Promise<false>((resolve) => {
         timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS);
       }),

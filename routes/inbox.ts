@@ -23,7 +23,16 @@ import type { OutboundService } from '../src/services/outbound';
 import type { RecordingSource } from '../src/services/recordings';
 import type { StoredMessage } from '../src/store/queries';
 import type { Store } from '../src/store/store';
-import { callList, page, signInPage, threadList, threadPage, voicemailList, type Tab, type Thread } from '../views/inbox';
+import {
+  callList,
+  page,
+  signInPage,
+  threadList,
+  threadPage,
+  voicemailList,
+  type Tab,
+  type Thread,
+} from '../views/inbox';
 import { INBOX_CSS, INBOX_JS } from '../views/inboxAssets';
 
 export interface InboxOptions {
@@ -135,7 +144,11 @@ export function inboxRouter(options: InboxOptions): Router {
   });
   router.post('/sign-in', failedSignIns, (req, res) => {
     if (res.locals.busy) {
-      return html(res.set('Retry-After', '5'), signInPage('Too many sign-ins at once; try again in a few seconds.'), 503);
+      return html(
+        res.set('Retry-After', '5'),
+        signInPage('Too many sign-ins at once; try again in a few seconds.'),
+        503,
+      );
     }
     const user = res.locals.signedIn as string | undefined;
     if (!user) {
@@ -179,7 +192,11 @@ export function inboxRouter(options: InboxOptions): Router {
   const render = async (res: Response, tab: Tab, title: string, body: string, status = 200) => {
     const session = sessionOf(res);
     const [unread, marker] = await Promise.all([store.queries.countUnlistened(), store.queries.changeMarker()]);
-    html(res, page({ title, user: session.user, csrf: sessions.csrfToken(session), tab, unread, marker, body }), status);
+    html(
+      res,
+      page({ title, user: session.user, csrf: sessions.csrfToken(session), tab, unread, marker, body }),
+      status,
+    );
   };
 
   router.get('/', (_req, res) => res.redirect(303, '/inbox/voicemails'));

@@ -101,7 +101,8 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   const store =
     deps.store ??
     openStore(config.database.url, {
-      onIdleError: (err) => logger.error({ reason: (err as { code?: string }).code ?? err.name }, 'database connection lost'),
+      onIdleError: (err) =>
+        logger.error({ reason: (err as { code?: string }).code ?? err.name }, 'database connection lost'),
     });
   // In memory for sqlite::memory: (nothing outlives the process there anyway).
   const spool = deps.spool ?? (config.database.spoolFile ? fileSpool(config.database.spoolFile) : memorySpool());
@@ -158,7 +159,8 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
       })
     : undefined;
   const checkCallPath = preview && createCallPathCheck(voicePaths, preview);
-  const outbound = deps.outbound ?? outboundFromConfig(config, logger, checkCallPath, (events) => recorder.record(events));
+  const outbound =
+    deps.outbound ?? outboundFromConfig(config, logger, checkCallPath, (events) => recorder.record(events));
   app.locals[OUTBOUND] = outbound;
   const sender = createNotificationSender({
     outbox: store.outbox,
@@ -192,7 +194,11 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   };
   for (const routePath of Object.keys(voiceTables)) voicePaths.add(routePath);
   mountWebhooks(app, chain(gate, ...challenge, body, fromTwilio, answerErrorsAs('voice'), record), voiceTables);
-  mountWebhooks(app, chain(gate, ...challenge, body, fromTwilio, answerErrorsAs('messaging'), record), smsRoutes(config));
+  mountWebhooks(
+    app,
+    chain(gate, ...challenge, body, fromTwilio, answerErrorsAs('messaging'), record),
+    smsRoutes(config),
+  );
   mountWebhooks(app, chain(...challenge, body, fromTwilio, record), callbacksRoutes());
   const bins =
     deps.bins ??

@@ -74,7 +74,10 @@ const inboxUsers = z
   .optional()
   .transform((v, ctx) => {
     const users = new Map<string, string>();
-    for (const entry of (v ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+    for (const entry of (v ?? '')
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean)) {
       const colon = entry.indexOf(':');
       const name = colon > 0 ? entry.slice(0, colon) : '';
       const hash = entry.slice(colon + 1);
@@ -95,7 +98,8 @@ const inboxUsers = z
  * chosen in loadConfig). A PostgreSQL URL's password is never echoed back.
  */
 const databaseUrl = optionalText.refine((v) => v === undefined || /^(sqlite:.+|postgres(ql)?:\/\/\S+)$/i.test(v), {
-  message: 'must be sqlite:<file path> (or sqlite::memory:) or a postgres:// URL such as postgres://user@127.0.0.1:5432/twiml',
+  message:
+    'must be sqlite:<file path> (or sqlite::memory:) or a postgres:// URL such as postgres://user@127.0.0.1:5432/twiml',
 });
 
 const e164Optional = optionalText.refine((v) => v === undefined || E164.test(v), {

@@ -83,7 +83,16 @@ describe('when a reader uses the outbound API and CLI from the README', () => {
     const store = openStore('sqlite::memory:');
     const recordingSid = `RE${'0'.repeat(31)}1`;
     await store.apply(
-      [{ type: 'voicemail', at: new Date().toISOString(), recordingSid, silent: false, source: 'menu', audience: { emails: [] } }],
+      [
+        {
+          type: 'voicemail',
+          at: new Date().toISOString(),
+          recordingSid,
+          silent: false,
+          source: 'menu',
+          audience: { emails: [] },
+        },
+      ],
       () => [],
     );
     twilioApi.addRecording(recordingSid, 3);
@@ -105,7 +114,9 @@ describe('when a reader uses the outbound API and CLI from the README', () => {
       const res =
         curl.method === 'POST'
           ? await request(app).post(url.pathname).set(curl.headers).send(curl.data[0])
-          : await request(app).get(url.pathname + url.search).set(curl.headers);
+          : await request(app)
+              .get(url.pathname + url.search)
+              .set(curl.headers);
       const created = curl.method === 'POST' && !url.pathname.endsWith('/listened');
       expect([line, res.status]).toEqual([line, created ? 201 : curl.method === 'POST' ? 204 : 200]);
     }

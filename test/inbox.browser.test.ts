@@ -57,7 +57,8 @@ describeInBrowser('when the operator uses the inbox in Chromium', () => {
     page = await browser.newPage({ viewport: { width: 390, height: 844 } }); // a phone's screen
     page.on('response', async (res) => {
       const url = new URL(res.url());
-      if (!url.pathname.startsWith('/inbox') || url.pathname.endsWith('/audio') || url.pathname === '/inbox/events') return;
+      if (!url.pathname.startsWith('/inbox') || url.pathname.endsWith('/audio') || url.pathname === '/inbox/events')
+        return;
       const bytes = (await res.body().catch(() => Buffer.alloc(0))).length;
       weights[url.pathname] = Math.max(weights[url.pathname] ?? 0, bytes);
     });
@@ -100,7 +101,9 @@ describeInBrowser('when the operator uses the inbox in Chromium', () => {
       { from: CALLER, to: OUR_NUMBER },
     );
     expect(call.error).toBeUndefined();
-    await page.waitForSelector('#voicemail-1 .transcript:has-text("Please call me back about the order.")', { timeout: 10_000 });
+    await page.waitForSelector('#voicemail-1 .transcript:has-text("Please call me back about the order.")', {
+      timeout: 10_000,
+    });
     expect(await stayed()).toBe(true);
     await expect(page.title()).resolves.toBe('(1) Voicemails · Inbox');
     await expect(page.getAttribute('#voicemail-1 .phone', 'title')).resolves.toBe(CALLER);

@@ -89,15 +89,24 @@ describe('when the operator signs in', () => {
     const wrong = await request(app).post('/inbox/sign-in').type('form').send({ username: 'alice', password: 'nope' });
     expect(wrong.status).toBe(401);
     expect(texts(parsePage(wrong.text), '[role=alert]')).toEqual(['Wrong name or password.']);
-    const unknown = await request(app).post('/inbox/sign-in').type('form').send({ username: 'mallory', password: PASSWORD });
+    const unknown = await request(app)
+      .post('/inbox/sign-in')
+      .type('form')
+      .send({ username: 'mallory', password: PASSWORD });
     expect(unknown.status).toBe(401);
-    const right = await request(app).post('/inbox/sign-in').type('form').send({ username: 'alice', password: PASSWORD });
+    const right = await request(app)
+      .post('/inbox/sign-in')
+      .type('form')
+      .send({ username: 'alice', password: PASSWORD });
     expect(right.status).toBe(303);
     expect(right.headers.location).toBe('/inbox/voicemails');
     const cookie = String(right.headers['set-cookie']?.[0]);
     expect(cookie).toMatch(/^twiml_inbox=v1\.[^;]+; Path=\/inbox; HttpOnly; SameSite=Lax; Secure; Max-Age=43200$/);
     const plain = inbox({ PUBLIC_BASE_URL: 'http://voice.example.com' });
-    const res = await request(plain.app).post('/inbox/sign-in').type('form').send({ username: 'alice', password: PASSWORD });
+    const res = await request(plain.app)
+      .post('/inbox/sign-in')
+      .type('form')
+      .send({ username: 'alice', password: PASSWORD });
     expect(String(res.headers['set-cookie']?.[0])).not.toContain('Secure');
   });
 
@@ -113,11 +122,20 @@ describe('when the operator signs in', () => {
   it('then failed sign-ins are limited per address, and the right password still gets in', async () => {
     const { app } = inbox();
     for (let i = 0; i < 10; i++) {
-      await request(app).post('/inbox/sign-in').type('form').send({ username: 'alice', password: `guess ${i}` });
+      await request(app)
+        .post('/inbox/sign-in')
+        .type('form')
+        .send({ username: 'alice', password: `guess ${i}` });
     }
-    const limited = await request(app).post('/inbox/sign-in').type('form').send({ username: 'alice', password: 'guess' });
+    const limited = await request(app)
+      .post('/inbox/sign-in')
+      .type('form')
+      .send({ username: 'alice', password: 'guess' });
     expect(limited.status).toBe(429);
-    const right = await request(app).post('/inbox/sign-in').type('form').send({ username: 'alice', password: PASSWORD });
+    const right = await request(app)
+      .post('/inbox/sign-in')
+      .type('form')
+      .send({ username: 'alice', password: PASSWORD });
     expect(right.status).toBe(303);
   });
 
@@ -125,14 +143,20 @@ describe('when the operator signs in', () => {
     const { app } = inbox();
     const answers = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        request(app).post('/inbox/sign-in').type('form').send({ username: 'alice', password: `flood ${i}` }),
+        request(app)
+          .post('/inbox/sign-in')
+          .type('form')
+          .send({ username: 'alice', password: `flood ${i}` }),
       ),
     );
     const statuses = answers.map((a) => a.status);
     expect(statuses.filter((s) => s === 503).length).toBeGreaterThan(0);
     expect(statuses.every((s) => s === 503 || s === 401 || s === 429)).toBe(true);
     expect(answers.find((a) => a.status === 503)?.headers['retry-after']).toBe('5');
-    const right = await request(app).post('/inbox/sign-in').type('form').send({ username: 'alice', password: PASSWORD });
+    const right = await request(app)
+      .post('/inbox/sign-in')
+      .type('form')
+      .send({ username: 'alice', password: PASSWORD });
     expect(right.status).toBe(303);
   });
 
@@ -182,7 +206,16 @@ describe('when the pages are read', () => {
   it('then a voicemail shows caller, length, transcript (escaped), a player, and the unread count in the title', async () => {
     await store.apply([VOICEMAIL], () => []);
     await store.apply(
-      [{ type: 'transcript', at: at(2), recordingSid: VOICEMAIL.type === 'voicemail' ? VOICEMAIL.recordingSid : '', status: 'completed', text: '<script>alert(1)</script> call me', audience: { emails: [] } }],
+      [
+        {
+          type: 'transcript',
+          at: at(2),
+          recordingSid: VOICEMAIL.type === 'voicemail' ? VOICEMAIL.recordingSid : '',
+          status: 'completed',
+          text: '<script>alert(1)</script> call me',
+          audience: { emails: [] },
+        },
+      ],
       () => [],
     );
     const doc = parsePage((await get('/inbox/voicemails')).text);
@@ -201,28 +234,53 @@ describe('when the pages are read', () => {
       .set('Cookie', session.cookie)
       .set('X-CSRF-Token', session.csrf);
     expect(listened.status).toBe(204);
-    expect(parsePage((await get('/inbox/voicemails')).text).querySelector('title')?.textContent).toBe('Voicemails · Inbox');
+    expect(parsePage((await get('/inbox/voicemails')).text).querySelector('title')?.textContent).toBe(
+      'Voicemails · Inbox',
+    );
   });
 
   it('then texts group into threads by the other party, and a reply goes out through the allow-list or says why not', async () => {
     await store.apply(
-      [{ type: 'message', at: at(3), messageSid: `SM${'5'.repeat(32)}`, direction: 'inbound', from: '+15551234567', to: '+15550006666', body: 'Open Sunday?', mediaUrls: [], status: 'received' }],
+      [
+        {
+          type: 'message',
+          at: at(3),
+          messageSid: `SM${'5'.repeat(32)}`,
+          direction: 'inbound',
+          from: '+15551234567',
+          to: '+15550006666',
+          body: 'Open Sunday?',
+          mediaUrls: [],
+          status: 'received',
+        },
+      ],
       () => [],
     );
     const threads = parsePage((await get('/inbox/messages')).text);
-    expect([...threads.querySelectorAll('#threads a')].map((a) => a.getAttribute('href'))).toEqual(['/inbox/messages/%2B15551234567']);
+    expect([...threads.querySelectorAll('#threads a')].map((a) => a.getAttribute('href'))).toEqual([
+      '/inbox/messages/%2B15551234567',
+    ]);
     const replyTo = (number: string, form: Record<string, string>) =>
-      request(app).post(`/inbox/messages/${encodeURIComponent(number)}/reply`).set('Cookie', session.cookie).type('form').send(form);
+      request(app)
+        .post(`/inbox/messages/${encodeURIComponent(number)}/reply`)
+        .set('Cookie', session.cookie)
+        .type('form')
+        .send(form);
     const reply = await replyTo('+15551234567', { csrf: session.csrf, body: 'Yes, 10 to 4.' });
     expect(reply.status).toBe(303);
-    expect(twilioApi.requestsTo('Messages').at(-1)?.params).toMatchObject({ To: '+15551234567', Body: 'Yes, 10 to 4.' });
+    expect(twilioApi.requestsTo('Messages').at(-1)?.params).toMatchObject({
+      To: '+15551234567',
+      Body: 'Yes, 10 to 4.',
+    });
     const thread = parsePage((await get('/inbox/messages/%2B15551234567')).text);
     expect(texts(thread, '#thread .bubble p')).toEqual(['Open Sunday?', 'Yes, 10 to 4.']);
     expect(thread.querySelector('#thread .bubble.out .status')?.textContent).toBe('queued');
 
     const refused = await replyTo('+15559876543', { csrf: session.csrf, body: 'hi' });
     expect(refused.status).toBe(403);
-    expect(texts(parsePage(refused.text), '[role=alert]')).toEqual(['Not sent: +15559876543 is not in OUTBOUND_ALLOWLIST']);
+    expect(texts(parsePage(refused.text), '[role=alert]')).toEqual([
+      'Not sent: +15559876543 is not in OUTBOUND_ALLOWLIST',
+    ]);
     const forged = await replyTo('+15551234567', { body: 'no token' });
     expect(forged.status).toBe(403);
   });
@@ -230,9 +288,26 @@ describe('when the pages are read', () => {
   it('then the call log shows who, the path and the status, filtered by number and status', async () => {
     await store.apply(
       [
-        { type: 'call-status', at: at(4), callSid: `CA${'6'.repeat(32)}`, status: 'completed', direction: 'inbound', from: '+15551234567', to: '+15550006666', durationSeconds: 31 },
+        {
+          type: 'call-status',
+          at: at(4),
+          callSid: `CA${'6'.repeat(32)}`,
+          status: 'completed',
+          direction: 'inbound',
+          from: '+15551234567',
+          to: '+15550006666',
+          durationSeconds: 31,
+        },
         { type: 'call-step', at: at(4), callSid: `CA${'6'.repeat(32)}`, kind: 'menu-choice', detail: 'voicemail' },
-        { type: 'call-status', at: at(5), callSid: `CA${'7'.repeat(32)}`, status: 'busy', direction: 'inbound', from: '+15557770000', to: '+15550006666' },
+        {
+          type: 'call-status',
+          at: at(5),
+          callSid: `CA${'7'.repeat(32)}`,
+          status: 'busy',
+          direction: 'inbound',
+          from: '+15557770000',
+          to: '+15550006666',
+        },
       ],
       () => [],
     );

@@ -95,7 +95,10 @@ describe.each(BACKENDS)('when the server keeps its memory on $name', (backend) =
       listened: false,
     });
     const mails = await smtp.waitFor(2);
-    expect(mails.map((m) => m.subject).sort()).toEqual([`New voicemail from ${CALLER}`, `Voicemail transcript from ${CALLER}`]);
+    expect(mails.map((m) => m.subject).sort()).toEqual([
+      `New voicemail from ${CALLER}`,
+      `Voicemail transcript from ${CALLER}`,
+    ]);
     expect(mails.every((m) => m.to === 'owner@example.com')).toBe(true);
     expect(mails.find((m) => m.subject.startsWith('Voicemail transcript'))?.text).toContain(
       `Open: ${server.url}/inbox/voicemails/${voicemail.id}`,
@@ -111,10 +114,9 @@ describe.each(BACKENDS)('when the server keeps its memory on $name', (backend) =
 
     const stored = await json(`/api/calls/${call.callSid}`);
     expect(stored).toMatchObject({ status: 'completed', direction: 'inbound', from: CALLER, source: 'store' });
-    expect(stored.path.map((s: { kind: string; detail: string | null }) => `${s.kind} ${s.detail ?? ''}`.trim())).toEqual([
-      'menu-choice voicemail',
-      `voicemail ${voicemail.recordingSid}`,
-    ]);
+    expect(
+      stored.path.map((s: { kind: string; detail: string | null }) => `${s.kind} ${s.detail ?? ''}`.trim()),
+    ).toEqual(['menu-choice voicemail', `voicemail ${voicemail.recordingSid}`]);
 
     const audio = await api(`/api/voicemails/${voicemail.id}/audio`);
     expect(audio.status).toBe(200);
@@ -136,7 +138,10 @@ describe.each(BACKENDS)('when the server keeps its memory on $name', (backend) =
     expect(call.error).toBeUndefined();
     // The twimlet transcribes unless told not to: the recording's notice, then the transcript's.
     const mails = await smtp.waitFor(2);
-    expect(mails.map((m) => m.to)).toEqual(['second@example.com, owner@example.com', 'second@example.com, owner@example.com']);
+    expect(mails.map((m) => m.to)).toEqual([
+      'second@example.com, owner@example.com',
+      'second@example.com, owner@example.com',
+    ]);
     const page = await json('/api/voicemails');
     expect(page.items).toHaveLength(1);
     expect(page.items[0]).toMatchObject({ source: 'twimlet', durationSeconds: 4, callSid: call.callSid });

@@ -49,7 +49,13 @@ describe('when the API lists what the store holds', () => {
   });
 
   it('then no list is open without the bearer token', async () => {
-    for (const url of ['/api/calls', '/api/messages', '/api/voicemails', '/api/voicemails/1/audio', '/api/notifications']) {
+    for (const url of [
+      '/api/calls',
+      '/api/messages',
+      '/api/voicemails',
+      '/api/voicemails/1/audio',
+      '/api/notifications',
+    ]) {
       expect((await request(app).get(url)).status).toBe(401);
     }
   });
@@ -57,10 +63,27 @@ describe('when the API lists what the store holds', () => {
   it('then a recording cannot be played without Twilio credentials: 503 with the reason', async () => {
     const store = openStore('sqlite::memory:');
     await store.apply(
-      [{ type: 'voicemail', at: new Date().toISOString(), recordingSid: `RE${'1'.repeat(32)}`, silent: false, source: 'menu', audience: { emails: [] } }],
+      [
+        {
+          type: 'voicemail',
+          at: new Date().toISOString(),
+          recordingSid: `RE${'1'.repeat(32)}`,
+          silent: false,
+          source: 'menu',
+          audience: { emails: [] },
+        },
+      ],
       () => [],
     );
-    const bare = createApp(testConfig({ API_TOKEN, TWILIO_ACCOUNT_SID: undefined, TWILIO_AUTH_TOKEN: undefined, TWILIO_VALIDATE_SIGNATURE: 'false' }), { store });
+    const bare = createApp(
+      testConfig({
+        API_TOKEN,
+        TWILIO_ACCOUNT_SID: undefined,
+        TWILIO_AUTH_TOKEN: undefined,
+        TWILIO_VALIDATE_SIGNATURE: 'false',
+      }),
+      { store },
+    );
     const res = await auth(request(bare).get('/api/voicemails/1/audio'));
     expect(res.status).toBe(503);
     expect(res.body.error).toMatch(/Twilio credentials are not configured/);
@@ -95,17 +118,30 @@ describe('when the server process keeps its store', () => {
       .execute();
     await database.db.destroy();
     const env = childEnv({ ...testEnv({ DATABASE_URL: url }), PORT: '0' });
-    const server = spawnSync(process.execPath, [path.join(DIST, 'server.js')], { cwd: dir, env, encoding: 'utf8', timeout: 10_000 });
+    const server = spawnSync(process.execPath, [path.join(DIST, 'server.js')], {
+      cwd: dir,
+      env,
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
     expect(server.status).toBe(1);
     expect(server.stderr).toMatch(/was migrated by a newer version of twiml-server \(migration 999_future is unknown/);
-    const migrate = spawnSync(process.execPath, [path.join(DIST, 'cli/dbMigrate.js')], { cwd: dir, env, encoding: 'utf8' });
+    const migrate = spawnSync(process.execPath, [path.join(DIST, 'cli/dbMigrate.js')], {
+      cwd: dir,
+      env,
+      encoding: 'utf8',
+    });
     expect(migrate.status).toBe(1);
     expect(migrate.stderr).toMatch(/999_future/);
   });
 
   it('then a PostgreSQL that does not answer at start does not stop it: calls are answered, readiness says why, no password is printed', async () => {
     const server = await startServer(
-      testEnv({ LOG_LEVEL: 'info', DATABASE_URL: 'postgres://app:hunter2@127.0.0.1:1/twiml', TWILIO_VALIDATE_SIGNATURE: 'false' }),
+      testEnv({
+        LOG_LEVEL: 'info',
+        DATABASE_URL: 'postgres://app:hunter2@127.0.0.1:1/twiml',
+        TWILIO_VALIDATE_SIGNATURE: 'false',
+      }),
     );
     try {
       expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
@@ -118,7 +154,9 @@ describe('when the server process keeps its store', () => {
       });
       expect(voice.status).toBe(200);
       expect(await voice.text()).toContain('<Gather');
-      expect(server.stdout()).toMatch(/"store":"postgres:\/\/127\.0\.0\.1:1\/twiml","reason":"ECONNREFUSED","msg":"store unreachable at start/);
+      expect(server.stdout()).toMatch(
+        /"store":"postgres:\/\/127\.0\.0\.1:1\/twiml","reason":"ECONNREFUSED","msg":"store unreachable at start/,
+      );
       expect(server.stdout() + server.stderr()).not.toContain('hunter2');
     } finally {
       server.child.kill('SIGTERM');
@@ -129,10 +167,18 @@ describe('when the server process keeps its store', () => {
   it('then db:migrate creates and migrates a new file, then finds it up to date', () => {
     const dir = emptyDir();
     const env = childEnv({ ...testEnv({ DATABASE_URL: 'sqlite:store/x.db' }) });
-    const first = spawnSync(process.execPath, [path.join(DIST, 'cli/dbMigrate.js')], { cwd: dir, env, encoding: 'utf8' });
+    const first = spawnSync(process.execPath, [path.join(DIST, 'cli/dbMigrate.js')], {
+      cwd: dir,
+      env,
+      encoding: 'utf8',
+    });
     expect(first.stdout).toMatch(/x\.db: applied 001_initial/);
     expect(existsSync(path.join(dir, 'store/x.db'))).toBe(true);
-    const again = spawnSync(process.execPath, [path.join(DIST, 'cli/dbMigrate.js')], { cwd: dir, env, encoding: 'utf8' });
+    const again = spawnSync(process.execPath, [path.join(DIST, 'cli/dbMigrate.js')], {
+      cwd: dir,
+      env,
+      encoding: 'utf8',
+    });
     expect(again.stdout).toMatch(/x\.db: up to date/);
   });
 });
@@ -154,7 +200,9 @@ describe('when setup-number points a number at this server', () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toContain(`+15550006666 (${number.sid})`);
     expect(result.stdout).toMatch(/before:\n {2}voice URL {8}POST https:\/\/demo\.twilio\.com\/welcome\/voice\/\n/);
-    expect(result.stdout).toMatch(/after:\n {2}voice URL {8}POST https:\/\/voice\.example\.com\/voice\n {2}SMS URL {10}POST https:\/\/voice\.example\.com\/sms\n {2}status callback {2}POST https:\/\/voice\.example\.com\/callbacks\/call-status/);
+    expect(result.stdout).toMatch(
+      /after:\n {2}voice URL {8}POST https:\/\/voice\.example\.com\/voice\n {2}SMS URL {10}POST https:\/\/voice\.example\.com\/sms\n {2}status callback {2}POST https:\/\/voice\.example\.com\/callbacks\/call-status/,
+    );
     expect(twilioApi.phoneNumbers.get(number.sid as string)).toMatchObject({
       voice_url: 'https://voice.example.com/voice',
       sms_url: 'https://voice.example.com/sms',

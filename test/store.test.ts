@@ -20,7 +20,9 @@ const at = (second: number) => new Date(Date.UTC(2026, 10, 24, 12, 0, second)).t
 /** A composer that announces on e-mail and SMS, as the app's does when both are configured. */
 const compose: Composer = (announcement, audience) => {
   const topic =
-    announcement.kind === 'message' ? `message:${announcement.event.messageSid}` : `${announcement.kind}:${announcement.id}`;
+    announcement.kind === 'message'
+      ? `message:${announcement.event.messageSid}`
+      : `${announcement.kind}:${announcement.id}`;
   const drafts: NotificationDraft[] = [];
   if (audience.emails.length > 0)
     drafts.push({ topic, channel: 'email', recipients: audience.emails.join(','), subject: topic, body: 'b' });
@@ -84,7 +86,14 @@ describe.each(BACKENDS)('when the store runs on $name', (backend) => {
         [
           { type: 'call-status', at: at(1), callSid: CALL, status: 'in-progress', direction: 'inbound' },
           { type: 'call-status', at: at(9), callSid: CALL, status: 'completed', durationSeconds: 8 },
-          { type: 'call-status', at: at(10), callSid: CALL, status: 'ringing', from: '+15551234567', to: '+15550006666' },
+          {
+            type: 'call-status',
+            at: at(10),
+            callSid: CALL,
+            status: 'ringing',
+            from: '+15551234567',
+            to: '+15550006666',
+          },
         ],
         compose,
       );
@@ -123,9 +132,16 @@ describe.each(BACKENDS)('when the store runs on $name', (backend) => {
         kind,
         ...(key ? { key } : {}),
       });
-      await store.apply([step('menu-choice', 'k1'), step('menu-choice', 'k1'), step('forwarded'), step('hung-up')], compose);
+      await store.apply(
+        [step('menu-choice', 'k1'), step('menu-choice', 'k1'), step('forwarded'), step('hung-up')],
+        compose,
+      );
       await store.apply([step('menu-choice', 'k1')], compose);
-      expect((await store.queries.getCall(CALL))?.path.map((s) => s.kind)).toEqual(['menu-choice', 'forwarded', 'hung-up']);
+      expect((await store.queries.getCall(CALL))?.path.map((s) => s.kind)).toEqual([
+        'menu-choice',
+        'forwarded',
+        'hung-up',
+      ]);
     });
   });
 
@@ -154,12 +170,27 @@ describe.each(BACKENDS)('when the store runs on $name', (backend) => {
 
     it('merge a transcript that arrives before the recording it belongs to', async () => {
       await store.apply(
-        [{ type: 'transcript', at: at(5), recordingSid: REC, callSid: CALL, status: 'completed', text: 'Call me', audience }],
+        [
+          {
+            type: 'transcript',
+            at: at(5),
+            recordingSid: REC,
+            callSid: CALL,
+            status: 'completed',
+            text: 'Call me',
+            audience,
+          },
+        ],
         compose,
       );
       await store.apply([voicemail()], compose);
       const [stored] = (await store.queries.listVoicemails({ limit: 10 })).items;
-      expect(stored).toMatchObject({ transcript: 'Call me', transcriptStatus: 'completed', from: '+15551234567', durationSeconds: 7 });
+      expect(stored).toMatchObject({
+        transcript: 'Call me',
+        transcriptStatus: 'completed',
+        from: '+15551234567',
+        durationSeconds: 7,
+      });
     });
 
     it('are marked listened once; an unknown id says so', async () => {
@@ -167,7 +198,10 @@ describe.each(BACKENDS)('when the store runs on $name', (backend) => {
       const [stored] = (await store.queries.listVoicemails({ limit: 1 })).items;
       expect(await store.queries.markListened(stored?.id as number, at(30))).toBe(true);
       expect(await store.queries.markListened(stored?.id as number, at(40))).toBe(true);
-      expect(await store.queries.getVoicemail(stored?.id as number)).toMatchObject({ listened: true, listenedAt: at(30) });
+      expect(await store.queries.getVoicemail(stored?.id as number)).toMatchObject({
+        listened: true,
+        listenedAt: at(30),
+      });
       expect(await store.queries.markListened(999_999, at(40))).toBe(false);
       expect((await store.queries.listVoicemails({ limit: 5, status: 'unlistened' })).items).toEqual([]);
     });
@@ -196,7 +230,12 @@ describe.each(BACKENDS)('when the store runs on $name', (backend) => {
       await store.apply([{ type: 'message-status', at: at(3), messageSid: SMS, status: 'delivered' }], compose);
       await store.apply([{ type: 'message-status', at: at(4), messageSid: SMS, status: 'sending' }], compose);
       const stored = await store.queries.getMessage(SMS);
-      expect(stored).toMatchObject({ status: 'delivered', body: 'Hello', direction: 'outbound-api', to: '+15551234567' });
+      expect(stored).toMatchObject({
+        status: 'delivered',
+        body: 'Hello',
+        direction: 'outbound-api',
+        to: '+15551234567',
+      });
       expect(stored?.statuses.map((s) => s.status)).toEqual(['sent', 'queued', 'delivered', 'sending']);
     });
   });
@@ -229,7 +268,9 @@ describe.each(BACKENDS)('when the store runs on $name', (backend) => {
       expect(last).toMatchObject({ next: null });
       expect(last.items.map((m) => m.body)).toEqual(['m0']);
       expect((await store.queries.listMessages({ limit: 9, direction: 'inbound' })).items).toHaveLength(3);
-      expect((await store.queries.listMessages({ limit: 9, from: '+15550006666', status: 'queued' })).items).toHaveLength(2);
+      expect(
+        (await store.queries.listMessages({ limit: 9, from: '+15550006666', status: 'queued' })).items,
+      ).toHaveLength(2);
     });
   });
 
@@ -255,7 +296,10 @@ describe.each(BACKENDS)('when the store runs on $name', (backend) => {
 
   describe('then retention', () => {
     it('purges what is older than RETENTION_DAYS with its path and history, and keeps everything with 0', async () => {
-      await store.apply([voicemail(), { type: 'call-step', at: at(10), callSid: CALL, kind: 'menu-choice', key: 'k' }], compose);
+      await store.apply(
+        [voicemail(), { type: 'call-step', at: at(10), callSid: CALL, kind: 'menu-choice', key: 'k' }],
+        compose,
+      );
       const tenDaysLater = new Date(Date.parse(at(10)) + 10 * 86_400_000);
       // The ledger goes after a week whatever the retention: the step's key and the voicemail's.
       expect(await store.purge(0, tenDaysLater)).toMatchObject({ calls: 0, voicemails: 0, events: 2 });
@@ -276,21 +320,24 @@ async function rawInsertMigration(url: string, name: string): Promise<void> {
   await database.db.destroy();
 }
 
-(POSTGRES_URL ? describe : describe.skip)('when another application in the same PostgreSQL database uses Kysely too', () => {
-  it('then its kysely_migration table (in its own schema) does not stop ours from being created and used', async () => {
-    const ours = await postgresBackend.create();
-    const theirs = await postgresBackend.create();
-    const other = openStore(theirs.url);
-    await other.ready();
-    await other.close();
-    const store = openStore(ours.url);
-    try {
-      await expect(store.ready()).resolves.toBeUndefined();
-      await store.apply([{ type: 'call-status', at: at(1), callSid: CALL, status: 'ringing' }], compose);
-      expect((await store.queries.getCall(CALL))?.status).toBe('ringing');
-    } finally {
-      await store.close();
-      await Promise.all([ours.drop(), theirs.drop()]);
-    }
-  });
-});
+(POSTGRES_URL ? describe : describe.skip)(
+  'when another application in the same PostgreSQL database uses Kysely too',
+  () => {
+    it('then its kysely_migration table (in its own schema) does not stop ours from being created and used', async () => {
+      const ours = await postgresBackend.create();
+      const theirs = await postgresBackend.create();
+      const other = openStore(theirs.url);
+      await other.ready();
+      await other.close();
+      const store = openStore(ours.url);
+      try {
+        await expect(store.ready()).resolves.toBeUndefined();
+        await store.apply([{ type: 'call-status', at: at(1), callSid: CALL, status: 'ringing' }], compose);
+        expect((await store.queries.getCall(CALL))?.status).toBe('ringing');
+      } finally {
+        await store.close();
+        await Promise.all([ours.drop(), theirs.drop()]);
+      }
+    });
+  },
+);

@@ -28,12 +28,26 @@ const ctx: EventContext = {
   operator: { emails: ['owner@example.com'], sms: '+15559990000' },
   forwardTo: '+15550001234',
 };
-const call = { CallSid: CALL_SID, CallStatus: 'in-progress', From: '+15551234567', To: '+15550006666', Direction: 'inbound' };
+const call = {
+  CallSid: CALL_SID,
+  CallStatus: 'in-progress',
+  From: '+15551234567',
+  To: '+15550006666',
+  Direction: 'inbound',
+};
 
 describe('when a webhook is mapped to store events', () => {
   it('then /voice reports the call, and a malformed CallSid reports nothing', () => {
     expect(webhookEvents('/voice', call, {}, ctx)).toEqual([
-      { type: 'call-status', at: ctx.at, callSid: CALL_SID, status: 'in-progress', direction: 'inbound', from: call.From, to: call.To },
+      {
+        type: 'call-status',
+        at: ctx.at,
+        callSid: CALL_SID,
+        status: 'in-progress',
+        direction: 'inbound',
+        from: call.From,
+        to: call.To,
+      },
     ]);
     expect(webhookEvents('/voice', { ...call, CallSid: 'CA123' }, {}, ctx)).toEqual([]);
   });
@@ -41,8 +55,22 @@ describe('when a webhook is mapped to store events', () => {
   it('then a menu choice is a step keyed by the idempotency token, and forwarding names the number', () => {
     const events = webhookEvents('/voice/menu', { ...call, Digits: '1' }, {}, ctx);
     expect(events.slice(1)).toEqual([
-      { type: 'call-step', at: ctx.at, callSid: CALL_SID, kind: 'menu-choice', detail: 'forward', key: 'step:tok-1:menu-choice' },
-      { type: 'call-step', at: ctx.at, callSid: CALL_SID, kind: 'forwarded', detail: '+15550001234', key: 'step:tok-1:forwarded' },
+      {
+        type: 'call-step',
+        at: ctx.at,
+        callSid: CALL_SID,
+        kind: 'menu-choice',
+        detail: 'forward',
+        key: 'step:tok-1:menu-choice',
+      },
+      {
+        type: 'call-step',
+        at: ctx.at,
+        callSid: CALL_SID,
+        kind: 'forwarded',
+        detail: '+15550001234',
+        key: 'step:tok-1:forwarded',
+      },
     ]);
     const noForward = webhookEvents('/voice/menu', { ...call, Digits: '1' }, {}, { ...ctx, forwardTo: undefined });
     expect(noForward.map((e) => (e.type === 'call-step' ? e.kind : e.type))).toEqual([
@@ -50,19 +78,40 @@ describe('when a webhook is mapped to store events', () => {
       'menu-choice',
       'forward-unavailable',
     ]);
-    const untokened = webhookEvents('/voice/menu', { ...call, Digits: '9' }, {}, { ...ctx, idempotencyToken: undefined });
-    expect(untokened[1]).toEqual({ type: 'call-step', at: ctx.at, callSid: CALL_SID, kind: 'menu-choice', detail: 'not understood' });
+    const untokened = webhookEvents(
+      '/voice/menu',
+      { ...call, Digits: '9' },
+      {},
+      { ...ctx, idempotencyToken: undefined },
+    );
+    expect(untokened[1]).toEqual({
+      type: 'call-step',
+      at: ctx.at,
+      callSid: CALL_SID,
+      kind: 'menu-choice',
+      detail: 'not understood',
+    });
   });
 
   it('then the dial outcome says whether the forwarded leg was bridged', () => {
-    const [, step] = webhookEvents('/voice/dial-status', { ...call, DialCallStatus: 'completed', DialBridged: 'false' }, {}, ctx);
+    const [, step] = webhookEvents(
+      '/voice/dial-status',
+      { ...call, DialCallStatus: 'completed', DialBridged: 'false' },
+      {},
+      ctx,
+    );
     expect(step).toMatchObject({ kind: 'dial-outcome', detail: 'completed, not bridged' });
   });
 
   it.each([
     ['a message', { RecordingDuration: '7' }, false, ['call-status', 'voicemail']],
     ['silence', { RecordingDuration: '0' }, true, ['call-status', 'voicemail']],
-    ['a hang-up while recording', { RecordingDuration: '3', Digits: 'hangup' }, false, ['call-status', 'voicemail', 'call-step']],
+    [
+      'a hang-up while recording',
+      { RecordingDuration: '3', Digits: 'hangup' },
+      false,
+      ['call-status', 'voicemail', 'call-step'],
+    ],
   ])('then Record’s action with %s is a voicemail (silent: %s)', (_, extra, silent, types) => {
     const events = webhookEvents(
       '/voice/voicemail',
@@ -71,13 +120,27 @@ describe('when a webhook is mapped to store events', () => {
       ctx,
     );
     expect(events.map((e) => e.type)).toEqual(types);
-    expect(events[1]).toMatchObject({ type: 'voicemail', recordingSid: REC_SID, silent, source: 'menu', audience: ctx.operator });
+    expect(events[1]).toMatchObject({
+      type: 'voicemail',
+      recordingSid: REC_SID,
+      silent,
+      source: 'menu',
+      audience: ctx.operator,
+    });
   });
 
   it('then the twimlet notifies its own valid Email addresses with the operator’s, and its transcript comes back as one', () => {
     const url = { Email: 'a@example.com, not-an-address,owner@example.com' };
-    const [, voicemail] = webhookEvents('/twiml/voicemail', { ...call, RecordingSid: REC_SID, RecordingUrl: 'https://x', RecordingDuration: '5' }, url, ctx);
-    expect(voicemail).toMatchObject({ source: 'twimlet', audience: { emails: ['a@example.com', 'owner@example.com'], sms: '+15559990000' } });
+    const [, voicemail] = webhookEvents(
+      '/twiml/voicemail',
+      { ...call, RecordingSid: REC_SID, RecordingUrl: 'https://x', RecordingDuration: '5' },
+      url,
+      ctx,
+    );
+    expect(voicemail).toMatchObject({
+      source: 'twimlet',
+      audience: { emails: ['a@example.com', 'owner@example.com'], sms: '+15559990000' },
+    });
     expect(webhookEvents('/twiml/voicemail', call, url, ctx).map((e) => e.type)).toEqual(['call-status']);
     const transcript = webhookEvents(
       '/twiml/voicemail',
@@ -85,23 +148,44 @@ describe('when a webhook is mapped to store events', () => {
       url,
       ctx,
     );
-    expect(transcript).toEqual([expect.objectContaining({ type: 'transcript', recordingSid: REC_SID, text: 'hi', status: 'completed' })]);
+    expect(transcript).toEqual([
+      expect.objectContaining({ type: 'transcript', recordingSid: REC_SID, text: 'hi', status: 'completed' }),
+    ]);
   });
 
   it('then an inbound text keeps its body and media, and status callbacks keep their codes', () => {
     const [sms] = webhookEvents(
       '/sms',
-      { MessageSid: MSG_SID, From: '+15551234567', To: '+15550006666', Body: 'Hi', NumMedia: '2', MediaUrl0: 'https://m/0', MediaUrl1: 'https://m/1' },
+      {
+        MessageSid: MSG_SID,
+        From: '+15551234567',
+        To: '+15550006666',
+        Body: 'Hi',
+        NumMedia: '2',
+        MediaUrl0: 'https://m/0',
+        MediaUrl1: 'https://m/1',
+      },
       {},
       ctx,
     );
-    expect(sms).toMatchObject({ type: 'message', direction: 'inbound', body: 'Hi', mediaUrls: ['https://m/0', 'https://m/1'], status: 'received' });
-    expect(webhookEvents('/callbacks/message-status', { MessageSid: MSG_SID, MessageStatus: 'undelivered', ErrorCode: '30003' }, {}, ctx)).toEqual([
-      { type: 'message-status', at: ctx.at, messageSid: MSG_SID, status: 'undelivered', errorCode: '30003' },
-    ]);
-    expect(webhookEvents('/callbacks/call-status', { ...call, CallStatus: 'completed', CallDuration: '42' }, {}, ctx)).toEqual([
-      expect.objectContaining({ type: 'call-status', status: 'completed', durationSeconds: 42 }),
-    ]);
+    expect(sms).toMatchObject({
+      type: 'message',
+      direction: 'inbound',
+      body: 'Hi',
+      mediaUrls: ['https://m/0', 'https://m/1'],
+      status: 'received',
+    });
+    expect(
+      webhookEvents(
+        '/callbacks/message-status',
+        { MessageSid: MSG_SID, MessageStatus: 'undelivered', ErrorCode: '30003' },
+        {},
+        ctx,
+      ),
+    ).toEqual([{ type: 'message-status', at: ctx.at, messageSid: MSG_SID, status: 'undelivered', errorCode: '30003' }]);
+    expect(
+      webhookEvents('/callbacks/call-status', { ...call, CallStatus: 'completed', CallDuration: '42' }, {}, ctx),
+    ).toEqual([expect.objectContaining({ type: 'call-status', status: 'completed', durationSeconds: 42 })]);
     expect(webhookEvents('/callbacks/recording', { ...call, RecordingSid: REC_SID }, {}, ctx)).toEqual([]);
   });
 });
@@ -189,10 +273,37 @@ describe('when the store fails, what reaches the logs (property, seeded)', () =>
     await fc.assert(
       fc.asyncProperty(e164, e164, text, fc.emailAddress(), async (from, to, body, email) => {
         const logs = captureLogs();
-        const recorder = createRecorder({ store: failing, spool: memorySpool(), compose: () => [], logger: logs.logger, budgetMs: 50 });
+        const recorder = createRecorder({
+          store: failing,
+          spool: memorySpool(),
+          compose: () => [],
+          logger: logs.logger,
+          budgetMs: 50,
+        });
         await recorder.record([
-          { type: 'message', at: ctx.at, messageSid: MSG_SID, direction: 'inbound', from, to, body, mediaUrls: [], status: 'received', audience: { emails: [email], sms: to } },
-          { type: 'voicemail', at: ctx.at, recordingSid: REC_SID, callSid: CALL_SID, from, to, silent: false, source: 'menu', audience: { emails: [email] } },
+          {
+            type: 'message',
+            at: ctx.at,
+            messageSid: MSG_SID,
+            direction: 'inbound',
+            from,
+            to,
+            body,
+            mediaUrls: [],
+            status: 'received',
+            audience: { emails: [email], sms: to },
+          },
+          {
+            type: 'voicemail',
+            at: ctx.at,
+            recordingSid: REC_SID,
+            callSid: CALL_SID,
+            from,
+            to,
+            silent: false,
+            source: 'menu',
+            audience: { emails: [email] },
+          },
         ]);
         const logged = logs.text();
         expect(logged).toContain(MSG_SID);
@@ -210,7 +321,17 @@ describe('when the outbox sends notifications', () => {
     const drafts = compose(
       {
         kind: 'message',
-        event: { type: 'message', at: ctx.at, messageSid: MSG_SID, direction: 'inbound', from: '+15551234567', to: '+15550006666', body: 'Open Sunday?', mediaUrls: [], status: 'received' },
+        event: {
+          type: 'message',
+          at: ctx.at,
+          messageSid: MSG_SID,
+          direction: 'inbound',
+          from: '+15551234567',
+          to: '+15550006666',
+          body: 'Open Sunday?',
+          mediaUrls: [],
+          status: 'received',
+        },
       },
       { emails: ['a@example.com', 'a@example.com'], sms: '+15559990000' },
     );
@@ -233,7 +354,13 @@ describe('when the outbox sends notifications', () => {
     const logs = captureLogs();
     let now = new Date(ctx.at);
     const outbound = createOutbound({
-      client: createTwilioClient({ accountSid: TEST_ACCOUNT_SID, authToken: TEST_AUTH_TOKEN, baseUrl: twilioApi.url, timeoutMs: 2000, maxRetries: 0 }),
+      client: createTwilioClient({
+        accountSid: TEST_ACCOUNT_SID,
+        authToken: TEST_AUTH_TOKEN,
+        baseUrl: twilioApi.url,
+        timeoutMs: 2000,
+        maxRetries: 0,
+      }),
       from: '+15550006666',
       publicBaseUrl: 'https://voice.example.com',
       allowlist: createAllowlist(['+1555999*']),
@@ -265,7 +392,11 @@ describe('when the outbox sends notifications', () => {
     const byTopic = (topic: string, channel: string) => after.find((n) => n.topic === topic && n.channel === channel);
     expect(byTopic('voicemail:1', 'sms')).toMatchObject({ status: 'sent', attempts: 1 });
     expect(byTopic('voicemail:2', 'sms')).toMatchObject({ status: 'failed', last_error: 'destination_not_allowed' });
-    expect(byTopic('voicemail:1', 'email')).toMatchObject({ status: 'pending', attempts: 1, next_attempt_at: '2026-11-24T12:00:30.000Z' });
+    expect(byTopic('voicemail:1', 'email')).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      next_attempt_at: '2026-11-24T12:00:30.000Z',
+    });
     expect(twilioApi.requestsTo('Messages').map((r) => r.params.To)).toEqual(['+15559990000']);
 
     // The same rows against a working SMTP server, once their retry is due: each e-mail is sent once.

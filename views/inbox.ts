@@ -62,9 +62,7 @@ const empty = (text: string) => `<p class="empty">${text}</p>`;
 
 export function voicemailList(items: readonly StoredVoicemail[], ourNumber: string | undefined): string {
   if (items.length === 0) {
-    return empty(
-      `No voicemails yet — call ${ourNumber ? phone(ourNumber) : 'your number'} and press 2 to leave one.`,
-    );
+    return empty(`No voicemails yet — call ${ourNumber ? phone(ourNumber) : 'your number'} and press 2 to leave one.`);
   }
   return `<ul class="items" id="voicemails">${items
     .map(
@@ -88,14 +86,18 @@ export function threadList(threads: readonly Thread[], ourNumber: string | undef
   }
   return `<ul class="items" id="threads">${threads
     .map(
-      (t) => `<li class="item${t.unanswered ? ' unread' : ''}"><a href="/inbox/messages/${encodeURIComponent(t.number)}">${phone(t.number)}</a> ${time(t.last.createdAt)}
+      (
+        t,
+      ) => `<li class="item${t.unanswered ? ' unread' : ''}"><a href="/inbox/messages/${encodeURIComponent(t.number)}">${phone(t.number)}</a> ${time(t.last.createdAt)}
 <p>${t.last.direction === 'inbound' ? '' : '<span class="muted">You:</span> '}${escapeHtml(t.last.body ?? '')}</p></li>`,
     )
     .join('\n')}</ul>`;
 }
 
 export function threadPage(number: string, messages: readonly StoredMessage[], csrf: string, problem?: string): string {
-  const bubble = (m: StoredMessage) => `<li class="bubble ${m.direction === 'inbound' ? 'in' : 'out'}" id="message-${escapeHtml(m.sid)}">
+  const bubble = (
+    m: StoredMessage,
+  ) => `<li class="bubble ${m.direction === 'inbound' ? 'in' : 'out'}" id="message-${escapeHtml(m.sid)}">
 <p>${escapeHtml(m.body ?? '')}</p>${m.mediaUrls.map((u) => `<a href="${escapeHtml(u)}" rel="noopener noreferrer">attachment</a>`).join(' ')}
 <div class="meta">${time(m.createdAt)}${m.direction === 'inbound' ? '' : ` · <span class="status" data-status="${escapeHtml(m.status)}">${escapeHtml(m.status)}</span>`}</div></li>`;
   return `<p><a href="/inbox/messages">← All threads</a></p><h2>${phone(number)}</h2>
@@ -121,7 +123,9 @@ export function callList(calls: readonly StoredCall[], filter: { number?: string
   if (calls.length === 0) return `${form}${empty('No calls yet — call your number and it shows up here.')}`;
   const rows = calls
     .map(
-      (c) => `<tr id="call-${escapeHtml(c.sid)}"><td data-label="When">${time(c.startedAt)}</td><td data-label="Direction">${escapeHtml(c.direction ?? '')}</td><td data-label="Who">${phone(c.direction === 'inbound' ? c.from : c.to)}</td>
+      (
+        c,
+      ) => `<tr id="call-${escapeHtml(c.sid)}"><td data-label="When">${time(c.startedAt)}</td><td data-label="Direction">${escapeHtml(c.direction ?? '')}</td><td data-label="Who">${phone(c.direction === 'inbound' ? c.from : c.to)}</td>
 <td data-label="Path">${escapeHtml(pathText(c))}</td><td data-label="Seconds">${c.durationSeconds ?? ''}</td><td data-label="Status">${escapeHtml(c.status)}</td></tr>`,
     )
     .join('\n');

@@ -27,7 +27,8 @@ function fail(message: string, code: 1 | 2): never {
 }
 
 function table(wiring: NumberWiring): string {
-  const show = (url: string | null, method: string | null) => (url ? `${method ?? 'POST'} ${maskCredentials(url)}` : '(none)');
+  const show = (url: string | null, method: string | null) =>
+    url ? `${method ?? 'POST'} ${maskCredentials(url)}` : '(none)';
   return [
     `  voice URL        ${show(wiring.voiceUrl, wiring.voiceMethod)}`,
     `  SMS URL          ${show(wiring.smsUrl, wiring.smsMethod)}`,
@@ -39,7 +40,11 @@ async function main(): Promise<void> {
   let positionals: string[];
   let help: boolean | undefined;
   try {
-    const parsed = parseArgs({ options: { help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    const parsed = parseArgs({
+      options: { help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
     positionals = parsed.positionals;
     help = parsed.values.help;
   } catch (err) {

@@ -43,7 +43,10 @@ export function createLiveUpdates(store: Store, logger: Logger): LiveUpdates {
       if (marker !== undefined && now !== marker) send(await changeEvent());
       marker = now;
     } catch (err) {
-      logger.warn({ reason: (err as { code?: string }).code ?? (err as Error).name }, 'inbox live updates: store unreadable');
+      logger.warn(
+        { reason: (err as { code?: string }).code ?? (err as Error).name },
+        'inbox live updates: store unreadable',
+      );
     } finally {
       checking = false;
     }

@@ -43,7 +43,8 @@ function cookieValue(req: Request, name: string): string | undefined {
 }
 
 export function createSessions(secret: string, secure: boolean): Sessions {
-  const mac = (purpose: string, text: string) => createHmac('sha256', secret).update(`${purpose}:${text}`).digest('base64url');
+  const mac = (purpose: string, text: string) =>
+    createHmac('sha256', secret).update(`${purpose}:${text}`).digest('base64url');
   const attributes = `Path=/inbox; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
   return {
     issue(user, now = Date.now()) {

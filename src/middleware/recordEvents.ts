@@ -5,7 +5,10 @@ import { callParams, urlParams } from '../http/params';
 import { webhookEvents, type EventContext } from '../http/webhookEvents';
 import type { Recorder } from '../services/recorder';
 
-export function recordEvents(recorder: Recorder, context: Omit<EventContext, 'at' | 'idempotencyToken'>): RequestHandler {
+export function recordEvents(
+  recorder: Recorder,
+  context: Omit<EventContext, 'at' | 'idempotencyToken'>,
+): RequestHandler {
   return async (req, _res, next) => {
     const route = typeof req.route?.path === 'string' ? req.route.path : req.path;
     const events = webhookEvents(route, callParams(req), urlParams(req), {

@@ -181,7 +181,10 @@ export function createNotificationSender(settings: SenderSettings): Notification
       await settings.outbound.sendSms({ to: n.recipients, body: n.body });
     } catch (err) {
       if (err instanceof TwilioApiError) {
-        throw new DeliveryFailure(`Twilio ${err.twilio.code ?? err.httpStatus}`, err.httpStatus < 500 && err.httpStatus !== 429);
+        throw new DeliveryFailure(
+          `Twilio ${err.twilio.code ?? err.httpStatus}`,
+          err.httpStatus < 500 && err.httpStatus !== 429,
+        );
       }
       if (err instanceof ServiceError) throw new DeliveryFailure(err.kind, err.httpStatus < 500);
       throw new DeliveryFailure('unexpected error', false);
@@ -203,7 +206,14 @@ export function createNotificationSender(settings: SenderSettings): Notification
           const retryAt = giveUp ? undefined : new Date(now().getTime() + retryDelayMs(n.attempts));
           await outbox.markFailed(n.id, failure.reason, retryAt);
           logger.warn(
-            { notification: n.id, topic: n.topic, channel: n.channel, attempts: n.attempts, reason: failure.reason, retryAt },
+            {
+              notification: n.id,
+              topic: n.topic,
+              channel: n.channel,
+              attempts: n.attempts,
+              reason: failure.reason,
+              retryAt,
+            },
             giveUp ? 'notification failed for good' : 'notification failed: will retry',
           );
         }

@@ -35,7 +35,8 @@ export function createRecordingSource(settings: RecordingSettings): RecordingSou
           'Twilio credentials are not configured: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN to play recordings',
         );
       }
-      if (!RECORDING_SID.test(recordingSid)) throw new TwilioUnreachableError(502, 'The stored recording SID is malformed');
+      if (!RECORDING_SID.test(recordingSid))
+        throw new TwilioUnreachableError(502, 'The stored recording SID is malformed');
       const { username, password } = settings.credentials;
       const url = `${settings.baseUrl}/2010-04-01/Accounts/${settings.accountSid}/Recordings/${recordingSid}.mp3`;
       let response: Response;

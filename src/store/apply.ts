@@ -102,7 +102,12 @@ function callStatusUpsert(db: Db, e: CallStatusEvent) {
       oc.column('sid').doUpdateSet((eb) => {
         const advances = eb('excluded.status_rank', '>', eb.ref('calls.status_rank'));
         const forward = <C extends 'status' | 'status_rank' | 'updated_at'>(column: C) =>
-          eb.case().when(advances).then(eb.ref(`excluded.${column}`)).else(eb.ref(`calls.${column}`)).end();
+          eb
+            .case()
+            .when(advances)
+            .then(eb.ref(`excluded.${column}`))
+            .else(eb.ref(`calls.${column}`))
+            .end();
         const forwardIfGiven = <C extends 'ended_at' | 'duration_seconds' | 'error_code'>(column: C) =>
           eb
             .case()

@@ -81,12 +81,7 @@ export interface MessageStatusEvent extends Base {
 }
 
 export type StoreEvent =
-  | CallStatusEvent
-  | CallStepEvent
-  | VoicemailEvent
-  | TranscriptEvent
-  | MessageEvent
-  | MessageStatusEvent;
+  CallStatusEvent | CallStepEvent | VoicemailEvent | TranscriptEvent | MessageEvent | MessageStatusEvent;
 
 /** The SID an event is about, for log lines (never a number or a text). */
 export function sidOf(event: StoreEvent): string {

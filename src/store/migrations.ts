@@ -142,7 +142,10 @@ export class DatabaseTooNewError extends Error {
 async function appliedMigrations(db: AnyDb, schema: string | undefined): Promise<string[]> {
   const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
   if (!tables.some((t) => t.name === MIGRATION_TABLE && (schema === undefined || t.schema === schema))) return [];
-  const rows = await (schema === undefined ? db : db.withSchema(schema)).selectFrom(MIGRATION_TABLE).select('name').execute();
+  const rows = await (schema === undefined ? db : db.withSchema(schema))
+    .selectFrom(MIGRATION_TABLE)
+    .select('name')
+    .execute();
   return rows.map((r: { name: string }) => r.name);
 }
 

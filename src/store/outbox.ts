@@ -82,7 +82,17 @@ export function createOutboxTable(db: Db) {
     async list(status?: NotificationsTable['status']) {
       let query = db
         .selectFrom('notifications')
-        .select(['id', 'topic', 'channel', 'status', 'attempts', 'next_attempt_at', 'last_error', 'created_at', 'sent_at'])
+        .select([
+          'id',
+          'topic',
+          'channel',
+          'status',
+          'attempts',
+          'next_attempt_at',
+          'last_error',
+          'created_at',
+          'sent_at',
+        ])
         .orderBy('id', 'desc')
         .limit(200);
       if (status) query = query.where('status', '=', status);

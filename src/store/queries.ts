@@ -32,7 +32,11 @@ export function encodeCursor(cursor: Cursor): string {
 export function decodeCursor(text: string): Cursor | undefined {
   try {
     const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string' || typeof v === 'number'))
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      value.every((v) => typeof v === 'string' || typeof v === 'number')
+    )
       return { at: String(value[0]), id: String(value[1]) };
   } catch {
     // not JSON: not ours
@@ -333,7 +337,10 @@ export function createQueries(db: Db) {
           ])
           .executeTakeFirst(),
       ]);
-      return createHash('sha256').update(JSON.stringify([calls, messages, voicemails])).digest('base64url').slice(0, 22);
+      return createHash('sha256')
+        .update(JSON.stringify([calls, messages, voicemails]))
+        .digest('base64url')
+        .slice(0, 22);
     },
 
     /** Ends an inbox session for good (its cookie is refused from now on, on every instance). */

@@ -25,7 +25,10 @@ export const sqliteBackend: Backend = {
   name: 'sqlite',
   async create() {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'twiml-store-'));
-    return { url: `sqlite:${path.join(dir, 'test.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    return {
+      url: `sqlite:${path.join(dir, 'test.db')}`,
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
   },
 };
 
