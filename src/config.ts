@@ -10,6 +10,24 @@ import { createAllowlist } from './policy/phoneNumbers';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/**
+ * One of a fixed set of words (case-insensitive, trimmed), else the error names the value and the choices in
+ * the style of the other config errors: must be one of development, production or test, got "prod".
+ */
+const oneOf = <const T extends readonly [string, ...string[]]>(choices: T, fallback: T[number]) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx): T[number] => {
+      const s = (v ?? '').trim().toLowerCase();
+      if (s === '') return fallback;
+      const found = choices.find((c) => c === s);
+      if (found !== undefined) return found;
+      const list = `${choices.slice(0, -1).join(', ')} or ${choices.at(-1)}`;
+      ctx.addIssue({ code: 'custom', message: `must be one of ${list}, got "${v}"` });
+      return z.NEVER;
+    });
+
 const optionalText = z
   .string()
   .optional()
@@ -221,7 +239,7 @@ const httpBaseUrl = (credentials: boolean) =>
 const publicBaseUrl = httpBaseUrl(false);
 
 const variables = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  NODE_ENV: oneOf(['development', 'production', 'test'] as const, 'development'),
   PORT: integerInRange(3000, 0, 65535),
   HOST: optionalText.refine((v) => v === undefined || isIP(v) !== 0, {
     message: 'must be an IP address to listen on, such as 127.0.0.1 (behind a proxy on the same machine) or ::',
@@ -236,7 +254,7 @@ const variables = z.object({
   TWILIO_PHONE_NUMBER: e164Optional,
   TWILIO_VALIDATE_SIGNATURE: booleanFlag(true),
   TRUST_PROXY: trustProxy,
-  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
   BODY_LIMIT_BYTES: integerInRange(64 * 1024, 1024, 10 * 1024 * 1024),
   SHUTDOWN_TIMEOUT_MS: integerInRange(10_000, 0, 120_000),
   SAY_VOICE: optionalText.refine((v) => v === undefined || SAY_VOICE.test(v), {

@@ -320,3 +320,17 @@ describe('when the store and the operator’s notifications are configured', () 
     expect(config.warnings.join('\n')).toMatch(/VOICEMAIL_NOTIFY_SMS is the old name of NOTIFY_SMS/);
   });
 });
+
+describe('when a variable takes one of a few words', () => {
+  it('then a wrong one is named with its value and the choices, like every other config error', () => {
+    expect(problemsOf({ NODE_ENV: 'prod', LOG_LEVEL: 'verbose' })).toEqual([
+      'NODE_ENV must be one of development, production or test, got "prod"',
+      'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace or silent, got "verbose"',
+    ]);
+  });
+
+  it('then case and surrounding spaces do not matter, and blank means the default', () => {
+    expect(loadConfig({ NODE_ENV: ' Test ', LOG_LEVEL: 'DEBUG' })).toMatchObject({ env: 'test', logLevel: 'debug' });
+    expect(loadConfig({ NODE_ENV: '', LOG_LEVEL: '  ' })).toMatchObject({ env: 'development', logLevel: 'info' });
+  });
+});
