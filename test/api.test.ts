@@ -262,7 +262,7 @@ describe('when the request is invalid', () => {
     expect(res.body.fields.map((f: { field: string }) => f.field)).toContain(field);
   });
 
-  it('then a form body (not JSON) is a 400 asking for JSON, and malformed JSON is a 400', async () => {
+  it('then a form body (not JSON) is a 400 asking for JSON, and malformed JSON is the documented invalid_request', async () => {
     const { app } = appFor();
     const form = await request(app)
       .post('/api/calls')
@@ -277,6 +277,11 @@ describe('when the request is invalid', () => {
       .type('application/json')
       .send('{"to":');
     expect(broken.status).toBe(400);
+    expect(broken.body).toEqual({
+      error: 'body: malformed JSON body',
+      kind: 'invalid_request',
+      fields: [{ field: 'body', message: 'malformed JSON body' }],
+    });
   });
 });
 

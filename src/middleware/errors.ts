@@ -8,7 +8,7 @@ import { callParams, param } from '../http/params';
 import { sendTwiml } from '../http/twiml';
 import { isPreview } from '../http/twimlPreview';
 import { twimlKindOf } from '../http/twimlKind';
-import { ServiceError } from '../services/errors';
+import { ServiceError, ValidationError } from '../services/errors';
 import type { SayOptions } from '../../views/say';
 import { apologyTwiml } from '../../views/voice';
 import { messagingTwiml } from '../../views/sms';
@@ -41,6 +41,10 @@ export function errorHandler(say: SayOptions): ErrorRequestHandler {
     if (clientStatus !== undefined) {
       // Bad input (malformed body, too large, invalid parameter): the reason is safe to show.
       const message = err.expose === true && typeof err.message === 'string' ? err.message : 'bad request';
+      // The API answers bad input in its documented shape (kind invalid_request, the field at fault).
+      if (!fromTwilio && clientStatus === 400 && req.originalUrl.startsWith('/api/')) {
+        return void res.status(400).json(new ValidationError([{ field: 'body', message }]).toJSON());
+      }
       if (!fromTwilio) return void res.status(clientStatus).json({ error: message });
       // The operator's URL is wrong: Twilio would only hear a 4xx as "application error". The reason goes
       // to the log (parameter names, never values), the caller hears an apology.
