@@ -159,6 +159,30 @@ describe('when our service layer places an outbound call', () => {
     expect(twilio.calls.get(sid)?.status).toBe('completed');
   });
 
+  it('then a recorded call (Record=true) ends with a signed recording status callback, as Twilio sends one', async () => {
+    const res = await fetch(`${app.url}/api/calls`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${API_TOKEN}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ to: '+15551234567', message: 'This call is recorded.', record: true }),
+    });
+    expect(res.status).toBe(201);
+    const { sid } = (await res.json()) as { sid: string };
+    await twilio.idle();
+    const recording = app.logs.entries().find((e) => e.callback === 'recording' && e.callSid === sid);
+    expect(recording).toMatchObject({ status: 'completed', recordingSid: expect.stringMatching(/^RE[0-9a-f]{32}$/) });
+    expect(Number(recording?.duration)).toBe(twilio.callResults.get(sid)?.durationSeconds);
+    expect(twilio.recordings.has(recording?.recordingSid as string)).toBe(true);
+    // Without Record, no recording and no callback.
+    const plain = await fetch(`${app.url}/api/calls`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${API_TOKEN}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ to: '+15551234567', message: 'Not recorded.' }),
+    });
+    const { sid: plainSid } = (await plain.json()) as { sid: string };
+    await twilio.idle();
+    expect(app.logs.entries().some((e) => e.callback === 'recording' && e.callSid === plainSid)).toBe(false);
+  });
+
   it('then a message sent through the API gets queued, sent and delivered callbacks, accepted by our app', async () => {
     const res = await fetch(`${app.url}/api/messages`, {
       method: 'POST',

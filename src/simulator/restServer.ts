@@ -390,8 +390,33 @@ export class TwilioApiServer {
       this.options.execute?.script,
     );
     Object.assign(call, { status: result.status, duration: String(result.durationSeconds), end_time: twilioDate() });
+    // Record=true: Twilio records the whole call and, once it ends, posts the recording's status callback.
+    if (first(p.Record) === 'true' && result.status === 'completed') await this.callRecording(call, result, p);
     this.callResults.set(result.callSid, result);
     this.options.execute?.onCall?.(result);
+  }
+
+  private async callRecording(call: Record<string, unknown>, result: CallResult, p: FormParams): Promise<void> {
+    const recordingSid = sid('RE');
+    this.addRecording(recordingSid, result.durationSeconds);
+    const url = first(p.RecordingStatusCallback);
+    if (!url) return;
+    await sendWebhook({
+      url,
+      method: methodOf(first(p.RecordingStatusCallbackMethod)),
+      authToken: this.options.authToken,
+      params: {
+        AccountSid: this.options.accountSid,
+        CallSid: call.sid as string,
+        RecordingSid: recordingSid,
+        RecordingUrl: `https://api.twilio.com${API}${this.options.accountSid}/Recordings/${recordingSid}`,
+        RecordingStatus: 'completed',
+        RecordingDuration: String(result.durationSeconds),
+        RecordingChannels: '1',
+        RecordingSource: 'OutboundAPI',
+        RecordingStartTime: twilioDate(),
+      },
+    });
   }
 
   private messageOutcomeIndex = 0;
