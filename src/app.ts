@@ -143,6 +143,7 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
     enabled: config.validateSignatures,
     authToken: config.twilio.authToken,
     publicBaseUrl: config.publicBaseUrl,
+    trustProxy: config.trustProxy,
   });
   // With user:password@ in PUBLIC_BASE_URL, Twilio must present them (HTTP authentication) before anything
   // else is read.

@@ -236,3 +236,68 @@ describe('when signature checking is off', () => {
     expect(res.status).toBe(200);
   });
 });
+
+describe('when a signature check fails, the log line explains it', () => {
+  const rejected = (logs: ReturnType<typeof captureLogs>) =>
+    logs.entries().find((e) => e.msg === 'rejected request: Twilio signature check failed');
+  const params = { CallSid: 'CA0123456789abcdef0123456789abcdef', From: '+15551234567' };
+
+  it('then a server on another port than PUBLIC_BASE_URL names both, and the URL checked (no query, no token)', async () => {
+    const logs = captureLogs();
+    const app = createApp(testConfig({ PUBLIC_BASE_URL: 'http://localhost:3000' }), { logger: logs.logger });
+    const signature = getExpectedTwilioSignature(TEST_AUTH_TOKEN, 'http://localhost:3004/voice?x=%2B15559998888', params);
+    const res = await request(app)
+      .post('/voice?x=%2B15559998888')
+      .set('Host', 'localhost:3004')
+      .set('X-Twilio-Signature', signature)
+      .type('form')
+      .send(params);
+    expect(res.status).toBe(403);
+    expect(rejected(logs)).toMatchObject({
+      reason: 'signature does not match',
+      checkedUrl: 'http://localhost:3000/voice',
+      hint: 'the request reached localhost:3004 but PUBLIC_BASE_URL names localhost:3000: Twilio signs the URL it called, so PUBLIC_BASE_URL must be exactly that origin',
+    });
+    expect(logs.text()).not.toContain(TEST_AUTH_TOKEN);
+    expect(logs.text()).not.toContain(signature);
+    expect(logs.text()).not.toContain('5559998888');
+  });
+
+  it('then a proxy’s https is named: ignored without TRUST_PROXY, or at odds with an http PUBLIC_BASE_URL', async () => {
+    const unset = captureLogs();
+    const app = createApp(testConfig({ PUBLIC_BASE_URL: undefined }), { logger: unset.logger });
+    const res = await request(app)
+      .post('/voice')
+      .set('Host', 'voice.example.com')
+      .set('X-Forwarded-Proto', 'https')
+      .set('X-Twilio-Signature', getExpectedTwilioSignature(TEST_AUTH_TOKEN, 'https://voice.example.com/voice', params))
+      .type('form')
+      .send(params);
+    expect(res.status).toBe(403);
+    expect(rejected(unset)?.hint).toMatch(/X-Forwarded-Proto \(https\), which is ignored because TRUST_PROXY is off/);
+
+    const http = captureLogs();
+    const plain = createApp(testConfig({ PUBLIC_BASE_URL: 'http://voice.example.com' }), { logger: http.logger });
+    await request(plain)
+      .post('/voice')
+      .set('Host', 'voice.example.com')
+      .set('X-Forwarded-Proto', 'https')
+      .set('X-Twilio-Signature', getExpectedTwilioSignature(TEST_AUTH_TOKEN, 'https://voice.example.com/voice', params))
+      .type('form')
+      .send(params);
+    expect(rejected(http)?.hint).toMatch(/came over https \(X-Forwarded-Proto\) but PUBLIC_BASE_URL is http/);
+  });
+
+  it('then a forgery sent to the right host gets no guessed cause', async () => {
+    const logs = captureLogs();
+    const app = createApp(testConfig(), { logger: logs.logger });
+    await request(app)
+      .post('/voice')
+      .set('Host', 'voice.example.com')
+      .set('X-Twilio-Signature', 'forged')
+      .type('form')
+      .send(params);
+    expect(rejected(logs)).toMatchObject({ reason: 'signature does not match', checkedUrl: 'https://voice.example.com/voice' });
+    expect(rejected(logs)?.hint).toBeUndefined();
+  });
+});

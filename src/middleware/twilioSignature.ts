@@ -6,12 +6,15 @@ import { getExpectedTwilioSignature, validateRequest, validateRequestWithBody } 
 import { bodyKind } from '../http/contentType';
 import { requestPublicUrl } from '../http/publicUrl';
 import { stripCredentials } from '../http/urlCredentials';
+import { diagnoseSignature, type SignatureDiagnosis } from '../http/signatureHints';
 
 export interface SignatureCheckOptions {
   /** Off only in development without a token; the config module decides and warns. */
   readonly enabled: boolean;
   readonly authToken: string | undefined;
   readonly publicBaseUrl: string | undefined;
+  /** TRUST_PROXY as configured: a failed check says when a proxy's headers were ignored because of it. */
+  readonly trustProxy?: unknown;
 }
 
 /** res.locals flag: this request came from Twilio (or checking is deliberately off). */
@@ -73,11 +76,20 @@ function rejectionReason(req: Request, authToken: string, publicBaseUrl: string 
   }
 }
 
-function forbid(req: Request, res: Response, reason: string): void {
-  // The expected signature and the token stay out of the log: path and reason are enough to debug.
+function forbid(req: Request, res: Response, reason: string, diagnosis?: SignatureDiagnosis): void {
+  // The expected signature, the token and the query stay out of the log: the URL checked (origin and path),
+  // the reason and the likely cause are what a developer needs.
   const path = req.originalUrl.split('?')[0];
-  req.log.warn({ path, method: req.method, reason }, 'rejected request: Twilio signature check failed');
+  req.log.warn({ path, method: req.method, reason, ...diagnosis }, 'rejected request: Twilio signature check failed');
   res.status(403).type('text/plain; charset=utf-8').send(`Forbidden: ${reason}\n`);
+}
+
+function diagnosisOf(req: Request, options: SignatureCheckOptions): SignatureDiagnosis | undefined {
+  try {
+    return diagnoseSignature(req, requestPublicUrl(req, options.publicBaseUrl), options.publicBaseUrl, options.trustProxy);
+  } catch {
+    return undefined;
+  }
 }
 
 export function twilioSignature(options: SignatureCheckOptions): RequestHandler {
@@ -85,7 +97,7 @@ export function twilioSignature(options: SignatureCheckOptions): RequestHandler 
   return (req, res, next) => {
     if (enabled && authToken) {
       const reason = rejectionReason(req, authToken, publicBaseUrl);
-      if (reason) return forbid(req, res, reason);
+      if (reason) return forbid(req, res, reason, diagnosisOf(req, options));
     } else if (enabled) {
       return forbid(req, res, 'signature checking is on but no auth token is configured');
     }
