@@ -37,3 +37,26 @@ export function unredactedSibling(logger: Logger): Logger {
   const stream = (logger as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym];
   return pino({ level: logger.level, base: undefined }, stream);
 }
+
+interface Destination {
+  readonly _writing?: boolean;
+  readonly _len?: number;
+  once(event: 'drain' | 'error', listener: () => void): void;
+}
+
+/**
+ * Resolves once the lines queued so far have left (or failed: a closed stdout), or after `maxMs`. The process
+ * entry waits for it before exiting: exiting with a write in flight makes pino flush synchronously, and with
+ * stdout closed (`npm start | head -3`) sonic-boom then retries the broken pipe forever. Once the asynchronous
+ * write has failed with EPIPE, pino stops writing and the exit is immediate.
+ */
+export function logsWritten(logger: Logger, maxMs: number): Promise<void> {
+  const stream = (logger as unknown as Record<symbol, Destination | undefined>)[pino.symbols.streamSym];
+  if (!stream || typeof stream.once !== 'function' || (!stream._writing && !stream._len)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => setImmediate(resolve);
+    setTimeout(resolve, maxMs).unref();
+    stream.once('drain', done);
+    stream.once('error', done);
+  });
+}

@@ -7,11 +7,19 @@ import { backgroundOf, createApp } from './app';
 import type { BackgroundWork } from './services/background';
 import { BinError } from './bins';
 import { EgressRefusedError } from './policy/vetted';
-import { createLogger, type Logger } from './logger';
+import { createLogger, logsWritten, type Logger } from './logger';
 import { configOrExit } from './processConfig';
 import { maskCredentials } from './http/urlCredentials';
 import { DatabaseTooNewError } from './store/migrations';
 import { UnsupportedRuntimeError } from './store/database';
+
+/** How long the last log lines may take to leave before the process exits anyway. */
+const LOG_FLUSH_MS = 1_000;
+
+/** Exits once the queued log lines have left, or failed to (stdout closed): see logsWritten. */
+function exitAfterLogs(logger: Logger, code: number): void {
+  void logsWritten(logger, LOG_FLUSH_MS).then(() => process.exit(code));
+}
 
 function shutDownOnSignals(server: Server, background: BackgroundWork, logger: Logger, timeoutMs: number): void {
   let stopping = false;
@@ -29,16 +37,14 @@ function shutDownOnSignals(server: Server, background: BackgroundWork, logger: L
         .catch((stopErr: unknown) => logger.error({ reason: (stopErr as Error).name }, 'error while closing the store'))
         .finally(() => {
           logger.info('stopped');
-          logger.flush();
-          process.exit(err ? 1 : 0);
+          exitAfterLogs(logger, err ? 1 : 0);
         });
     });
     // Keep-alive sockets with no request in flight would otherwise hold close() open.
     server.closeIdleConnections();
     setTimeout(() => {
       logger.error({ timeoutMs }, 'in-flight requests did not finish in time: exiting');
-      logger.flush();
-      process.exit(1);
+      exitAfterLogs(logger, 1);
     }, timeoutMs).unref();
   };
   process.on('SIGTERM', stop);
@@ -90,7 +96,7 @@ async function main(): Promise<void> {
     logger.fatal({ err }, message);
     // Visible whatever LOG_LEVEL says, like a config error: the process is about to exit.
     process.stderr.write(`${message}\n`);
-    process.exit(1);
+    exitAfterLogs(logger, 1);
   });
   shutDownOnSignals(server, background, logger, config.shutdownTimeoutMs);
 }

@@ -187,3 +187,22 @@ describe('when the sign helper prints a curl command', () => {
     expect(result.stderr).toMatch(/a PATH starting with \/ is required/);
   });
 });
+
+describe('when the server’s stdout is closed (npm start | head -3)', () => {
+  it('then SIGTERM still ends it promptly with exit code 0, every time', async () => {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const server = await startServer(testEnv({ SHUTDOWN_TIMEOUT_MS: '3000' }));
+      // The reader goes away, as head does after its lines: every later write to stdout fails with EPIPE.
+      server.child.stdout.destroy();
+      await fetch(`${server.url}/healthz`);
+      const started = Date.now();
+      server.child.kill('SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      const code = await Promise.race([server.exited, new Promise((r) => (timer = setTimeout(() => r('hung'), 5000)))]);
+      clearTimeout(timer);
+      if (code === 'hung') server.child.kill('SIGKILL');
+      expect([attempt, code]).toEqual([attempt, 0]);
+      expect(Date.now() - started).toBeLessThan(3000);
+    }
+  });
+});

@@ -245,7 +245,11 @@ describe('when a signature check fails, the log line explains it', () => {
   it('then a server on another port than PUBLIC_BASE_URL names both, and the URL checked (no query, no token)', async () => {
     const logs = captureLogs();
     const app = createApp(testConfig({ PUBLIC_BASE_URL: 'http://localhost:3000' }), { logger: logs.logger });
-    const signature = getExpectedTwilioSignature(TEST_AUTH_TOKEN, 'http://localhost:3004/voice?x=%2B15559998888', params);
+    const signature = getExpectedTwilioSignature(
+      TEST_AUTH_TOKEN,
+      'http://localhost:3004/voice?x=%2B15559998888',
+      params,
+    );
     const res = await request(app)
       .post('/voice?x=%2B15559998888')
       .set('Host', 'localhost:3004')
@@ -297,7 +301,10 @@ describe('when a signature check fails, the log line explains it', () => {
       .set('X-Twilio-Signature', 'forged')
       .type('form')
       .send(params);
-    expect(rejected(logs)).toMatchObject({ reason: 'signature does not match', checkedUrl: 'https://voice.example.com/voice' });
+    expect(rejected(logs)).toMatchObject({
+      reason: 'signature does not match',
+      checkedUrl: 'https://voice.example.com/voice',
+    });
     expect(rejected(logs)?.hint).toBeUndefined();
   });
 });

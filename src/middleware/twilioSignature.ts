@@ -86,7 +86,12 @@ function forbid(req: Request, res: Response, reason: string, diagnosis?: Signatu
 
 function diagnosisOf(req: Request, options: SignatureCheckOptions): SignatureDiagnosis | undefined {
   try {
-    return diagnoseSignature(req, requestPublicUrl(req, options.publicBaseUrl), options.publicBaseUrl, options.trustProxy);
+    return diagnoseSignature(
+      req,
+      requestPublicUrl(req, options.publicBaseUrl),
+      options.publicBaseUrl,
+      options.trustProxy,
+    );
   } catch {
     return undefined;
   }
