@@ -1,8 +1,9 @@
 // Owns the app factory: createApp(config) wires middleware and routers into an Express app. It never listens
 // and never reads process.env, so tests build it with any config and no port.
 import express, { type Express } from 'express';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { loadBins, type Bin } from './bins';
+import { BinError, loadBins, type Bin } from './bins';
 import type { Config } from './config';
 import { createLogger, type Logger } from './logger';
 import { bodyReader } from './http/bodyReader';
@@ -201,9 +202,17 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
     smsRoutes(config),
   );
   mountWebhooks(app, chain(...challenge, body, fromTwilio, record), callbacksRoutes());
+  const binsDir = path.resolve(config.binsDir);
+  if (!deps.bins && !existsSync(binsDir)) {
+    // A mistyped BINS_DIR would silently serve no bins: production refuses to start, development says so.
+    if (config.env === 'production') {
+      throw new BinError(binsDir, 'BINS_DIR does not exist: create it, or point BINS_DIR at the folder of your bins');
+    }
+    logger.warn({ binsDir }, 'BINS_DIR does not exist: no TwiML Bins are served');
+  }
   const bins =
     deps.bins ??
-    loadBins(path.resolve(config.binsDir), {
+    loadBins(binsDir, {
       policy,
       ownOrigin: origin,
       defaultCountry: config.outbound.defaultCountry,

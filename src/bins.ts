@@ -69,6 +69,30 @@ function policyProblem(xml: string, checks: BinChecks): string | undefined {
   return refusal && `${refusal.element} breaks the egress policy: ${refusal.reason}`;
 }
 
+/** XML comments are notes for the bin's author: never template text (their {{slots}} are not filled). */
+const XML_COMMENT = /<!--[\s\S]*?-->/g;
+
+/**
+ * Where a Handlebars parse error is, as "line L, column C": Handlebars names the line and shows the text before
+ * the error (newlines removed) above a caret; the column is where that text ends in the source's line.
+ */
+export function templateErrorPlace(source: string, message: string): string | undefined {
+  const m = /^Parse error on line (\d+):\n(.*)\n(-*)\^/.exec(message);
+  if (!m) return undefined;
+  const line = Number(m[1]);
+  const excerpt = m[2] as string;
+  const start = excerpt.startsWith('...') ? 3 : 0;
+  const before = excerpt.slice(start, (m[3] as string).length);
+  const lines = source.split('\n');
+  const lineStart = lines.slice(0, line - 1).join('').length;
+  const flat = lines.slice(0, line).join('');
+  for (let at = flat.indexOf(before); at !== -1; at = flat.indexOf(before, at + 1)) {
+    const end = at + before.length;
+    if (end >= lineStart) return `line ${line}, column ${end - lineStart + 1}`;
+  }
+  return `line ${line}`;
+}
+
 export function loadBins(dir: string, checks: BinChecks): Map<string, Bin> {
   const { defaultCountry } = checks;
   const bins = new Map<string, Bin>();
@@ -84,11 +108,16 @@ export function loadBins(dir: string, checks: BinChecks): Map<string, Bin> {
     const name = (match[1] as string).toLowerCase();
     const where = path.join(dir, file);
     let template: HandlebarsTemplateDelegate;
+    // Comments become blanks of the same shape, so lines and columns in error messages stay the file's own.
+    const source = readFileSync(where, 'utf8').replace(XML_COMMENT, (c) => c.replace(/[^\n]/g, ' '));
     try {
-      template = handlebars.compile(readFileSync(where, 'utf8'), { noEscape: true, strict: false });
+      template = handlebars.compile(source, { noEscape: true, strict: false });
       template({});
     } catch (err) {
-      throw new BinError(where, `template does not compile: ${(err as Error).message.split('\n')[0]}`);
+      // The whole reason: where, the excerpt with its caret, and what Handlebars expected there.
+      const message = (err as Error).message;
+      const place = templateErrorPlace(source, message);
+      throw new BinError(where, `template does not compile${place ? ` at ${place}` : ''}:\n${message}`);
     }
     const empty = template({});
     const kind = kindOf(empty);

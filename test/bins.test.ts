@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { createApp } from '../src/app';
+import { captureLogs } from './support/logs';
 import { BinError, loadBins } from '../src/bins';
 import { testBinChecks, testConfig, testEnv } from './support/config';
 import { SERVER_ENTRY, childEnv, emptyDir } from './support/process';
@@ -93,7 +94,39 @@ describe('when a bin is broken', () => {
     expect(result.stderr).toMatch(/TwiML Bin .*broken\.xml: 12100/);
   });
 
-  it('then a missing folder simply means no bins', () => {
-    expect(loadBins(path.join(tmpdir(), 'no-such-bins-folder'), testBinChecks()).size).toBe(0);
+  it('then a missing folder means no bins: a warning in development, a refusal to start in production', () => {
+    const missing = path.join(tmpdir(), 'no-such-bins-folder');
+    expect(loadBins(missing, testBinChecks()).size).toBe(0);
+    const logs = captureLogs();
+    createApp(testConfig({ NODE_ENV: 'development', BINS_DIR: missing }), { logger: logs.logger });
+    expect(logs.entries().find((e) => e.msg === 'BINS_DIR does not exist: no TwiML Bins are served')).toMatchObject({
+      level: 40,
+      binsDir: missing,
+    });
+    expect(() => createApp(testConfig({ NODE_ENV: 'production', BINS_DIR: missing }))).toThrow(
+      /no-such-bins-folder: BINS_DIR does not exist/,
+    );
+  });
+
+  it('then a template error gives the whole reason with its line and column', () => {
+    const source = '<Response>\n  <Say>{{foo bar}</Say>\n</Response>';
+    expect(() => loadBins(binsDir({ 'typo.hbs': source }), testBinChecks())).toThrow(
+      /typo\.hbs: template does not compile at line 2, column 17:\nParse error on line 2:\n.*\n-+\^\nExpecting .*got 'INVALID'/,
+    );
+  });
+});
+
+describe('when a bin has XML comments', () => {
+  it('then their text is never template text: slots in a comment are not filled, nor parsed', async () => {
+    const bins = loadBins(
+      binsDir({
+        'noted.xml':
+          '<Response>\n<!-- Fill {{Name}} slots; {{#if}} is not parsed here -->\n<Say>Hi {{Name}}</Say></Response>',
+      }),
+      testBinChecks(),
+    );
+    const res = await signedPost(createApp(testConfig(), { bins }), '/bins/noted', { Name: 'Ada' });
+    expect(res.text).not.toContain('Fill');
+    expect(parseTwiml(res.text).children.map((c) => c.text)).toEqual(['Hi Ada']);
   });
 });
