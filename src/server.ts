@@ -10,6 +10,7 @@ import { EgressRefusedError } from './policy/vetted';
 import { createLogger, logsWritten, type Logger } from './logger';
 import { configOrExit } from './processConfig';
 import { maskCredentials } from './http/urlCredentials';
+import { devBanner } from './devBanner';
 import { DatabaseTooNewError } from './store/migrations';
 import { UnsupportedRuntimeError } from './store/database';
 
@@ -89,6 +90,8 @@ async function main(): Promise<void> {
       },
       `listening on port ${port}`,
     );
+    // Development: a banner for people, on stderr (stdout keeps one JSON line per event).
+    if (config.env === 'development') process.stderr.write(`${devBanner(config, port)}\n`);
   });
   server.on('error', (err: NodeJS.ErrnoException) => {
     const hint = err.code === 'EACCES' ? ' (ports below 1024 need root or CAP_NET_BIND_SERVICE)' : '';

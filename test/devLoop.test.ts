@@ -1,6 +1,9 @@
 // The developer loop: the CLIs answer without rebuilding (dist/ is rebuilt only when a source is newer), timed
-// as a ratio to `node -e 0` on the same machine, not as an absolute.
-import { spawnSync } from 'node:child_process';
+// as a ratio to `node -e 0` on the same machine, not as an absolute; `npm run dev` prints its banner and
+// reloads when a source changes (in a copy of the checkout).
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -26,5 +29,69 @@ describe('when a developer asks a CLI for --help', () => {
     // eslint-disable-next-line no-console
     console.log(`npm run sign -- --help: ${help.toFixed(2)} s = ${ratio.toFixed(1)}× node -e 0 (${node.toFixed(3)} s)`);
     expect(ratio).toBeLessThan(40);
+  });
+});
+
+describe('when a developer runs npm run dev', () => {
+  jest.setTimeout(60_000);
+
+  it('then the banner says where it answers, what to configure, whether signatures are checked, and it reloads on a change', async () => {
+    // A copy of this checkout (its node_modules linked), so the change below touches nothing here.
+    const copy = mkdtempSync(path.join(tmpdir(), 'twiml-dev-'));
+    const files = spawnSync('git', ['ls-files', '-co', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter(Boolean);
+    for (const file of files) {
+      mkdirSync(path.dirname(path.join(copy, file)), { recursive: true });
+      copyFileSync(path.join(ROOT, file), path.join(copy, file));
+    }
+    symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));
+    const port = 30_000 + Math.floor(Math.random() * 20_000);
+    const dev = spawn('npm', ['run', '--silent', 'dev'], {
+      cwd: copy,
+      detached: true,
+      env: { PATH: process.env.PATH, PORT: String(port), OUTBOUND_ALLOWLIST: '+1555*' },
+    });
+    let stderr = '';
+    dev.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    dev.stdout.resume();
+    const voice = async () => {
+      try {
+        return await (await fetch(`http://127.0.0.1:${port}/voice`, { method: 'POST' })).text();
+      } catch {
+        return '';
+      }
+    };
+    const until = async (what: string, check: () => Promise<boolean>) => {
+      const started = Date.now();
+      while (!(await check())) {
+        if (Date.now() - started > 30_000) throw new Error(`timed out waiting for ${what}:\n${stderr}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    };
+    try {
+      await until('the first answer', async () => (await voice()).includes('Thanks for calling.'));
+      expect(stderr).toContain(`twiml-server (development) on http://localhost:${port}`);
+      expect(stderr).toContain('Public URL Twilio calls: not set');
+      expect(stderr).toContain('A call comes in      POST <PUBLIC_BASE_URL>/voice');
+      expect(stderr).toContain('Signatures: NOT checked');
+      expect(stderr).toContain('May dial or text: +1555*');
+      expect(stderr).toContain('Inbox: off');
+      const config = path.join(copy, 'src/config.ts');
+      const changed = readFileSync(config, 'utf8').replace("'Thanks for calling.'", "'Reloaded greeting.'");
+      // tsx learns which files to watch from the running server, a moment after it starts: the change is
+      // written again every 2 s until the answer shows it.
+      let lastWrite = 0;
+      await until('the changed answer', async () => {
+        if (Date.now() - lastWrite > 2_000) {
+          writeFileSync(config, changed);
+          lastWrite = Date.now();
+        }
+        return (await voice()).includes('Reloaded greeting.');
+      });
+    } finally {
+      if (dev.pid) process.kill(-dev.pid, 'SIGTERM');
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 });
