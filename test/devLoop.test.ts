@@ -95,3 +95,24 @@ describe('when a developer runs npm run dev', () => {
     }
   });
 });
+
+describe('when a CLI is asked for --help', () => {
+  it('then it says where its settings come from: the environment, then .env in the working directory', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'twiml-help-'));
+    for (const cli of ['call', 'sms', 'sign', 'simulate', 'setupNumber']) {
+      const entry = path.join(ROOT, 'dist/src/cli', `${cli}.js`);
+      const without = spawnSync(process.execPath, [entry, '--help'], { cwd: dir, encoding: 'utf8' });
+      expect([cli, without.stdout.trim().split('\n').at(-1)]).toEqual([
+        cli,
+        `Settings: the environment, then ${path.join(dir, '.env')} (not found); the environment wins.`,
+      ]);
+    }
+    writeFileSync(path.join(dir, '.env'), 'LOG_LEVEL=info\n');
+    const withFile = spawnSync(process.execPath, [path.join(ROOT, 'dist/src/cli/call.js'), '--help'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    expect(withFile.stdout).toContain(`${path.join(dir, '.env')} (found)`);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});

@@ -2,7 +2,7 @@
 // server builds them, the new sid on stdout, and any failure as one line on stderr with a non-zero exit.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createLogger } from '../logger';
-import { configOrExit } from '../processConfig';
+import { configOrExit, settingsSource } from '../processConfig';
 import { ServiceError, ValidationError } from '../services/errors';
 import { createApp, outboundOf } from '../app';
 import type { OutboundService } from '../services/outbound';
@@ -30,7 +30,7 @@ export async function runOutboundCommand(command: OutboundCommand): Promise<void
   } catch (err) {
     fail(`${(err as Error).message}\n\n${command.usage}`, 2);
   }
-  if (values.help) return void process.stdout.write(`${command.usage}\n`);
+  if (values.help) return void process.stdout.write(`${command.usage}\n\n${settingsSource()}\n`);
 
   const config = configOrExit();
   // Built as the server builds it, so a call's path is checked against the same routes and egress policy.

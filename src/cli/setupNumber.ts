@@ -2,7 +2,7 @@
 // prints its settings before and after.
 //   npm run --silent setup-number -- +15551234567
 import { parseArgs } from 'node:util';
-import { configOrExit } from '../processConfig';
+import { configOrExit, settingsSource } from '../processConfig';
 import { maskCredentials } from '../http/urlCredentials';
 import { ServiceError, TwilioApiError, ValidationError } from '../services/errors';
 import { twilioClientFromConfig } from '../services/fromConfig';
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   } catch (err) {
     fail(`${(err as Error).message}\n\n${USAGE}`, 2);
   }
-  if (help) return void process.stdout.write(`${USAGE}\n`);
+  if (help) return void process.stdout.write(`${USAGE}\n\n${settingsSource()}\n`);
   if (positionals.length !== 1) fail(`give exactly one phone number\n\n${USAGE}`, 2);
   const config = configOrExit();
   try {

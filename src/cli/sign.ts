@@ -4,7 +4,7 @@
 //   npm run --silent sign -- GET /twiml/message 'Message[0]=Hello World'
 //   npm run --silent sign -- POST /callbacks/call-status --json '{"CallSid":"CA123"}'
 import { maskCredentials } from '../http/urlCredentials';
-import { configOrExit } from '../processConfig';
+import { configOrExit, settingsSource } from '../processConfig';
 import { signedCurl } from './signedCurl';
 
 const USAGE = `Usage: npm run --silent sign -- [GET|POST] PATH [NAME=VALUE ...] [--json BODY] [--base-url URL]
@@ -72,7 +72,7 @@ function requestUrl(base: string, path: string): string {
 
 function main(): void {
   const values = parse(process.argv.slice(2));
-  if (values.help) return void process.stdout.write(`${USAGE}\n`);
+  if (values.help) return void process.stdout.write(`${USAGE}\n\n${settingsSource()}\n`);
 
   const args = [...values.positionals];
   const method = /^(GET|POST)$/i.test(args[0] ?? '') ? (args.shift() as string).toUpperCase() : 'POST';

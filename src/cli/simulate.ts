@@ -5,7 +5,7 @@
 //   npm run --silent simulate -- serve --port 4010
 import { parseArgs } from 'node:util';
 import type { Config } from '../config';
-import { configOrExit } from '../processConfig';
+import { configOrExit, settingsSource } from '../processConfig';
 import { TwilioApiServer } from '../simulator/restServer';
 import { runInboundSms } from '../simulator/inboundSms';
 import { callTranscript, smsTranscript } from '../simulator/transcript';
@@ -163,7 +163,7 @@ async function serve(parsed: Parsed, config: Config): Promise<void> {
 async function main(): Promise<void> {
   const parsed = parse();
   const { values, positionals } = parsed;
-  if (values.help) return void process.stdout.write(`${USAGE}\n`);
+  if (values.help) return void process.stdout.write(`${USAGE}\n\n${settingsSource()}\n`);
   const command = positionals[0];
   if (!['call', 'sms', 'serve'].includes(command ?? '')) usageError('say call, sms or serve');
   const config = configOrExit();
