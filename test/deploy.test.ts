@@ -80,10 +80,12 @@ describe('when the container files are read', () => {
     expect((JSON.parse(read('package.json')) as { engines: { node: string } }).engines.node).toBe('>=22');
     expect(dockerfile.match(/^FROM /gm)?.length).toBe(3);
     expect(dockerfile).toMatch(/npm prune --omit=dev/);
-    // Nothing compiles: better-sqlite3's node-gyp step stays denied, so no stage needs a compiler.
+    // Nothing compiles: better-sqlite3's node-gyp step stays denied, so no stage needs a compiler (and esbuild's
+    // postinstall, a development tool's, is not needed either).
     expect(dockerfile).not.toMatch(/apt-get install[^\n]*(g\+\+|make|python3)/);
     expect((JSON.parse(read('package.json')) as { allowScripts: Record<string, boolean> }).allowScripts).toEqual({
       'better-sqlite3': false,
+      esbuild: false,
     });
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK /m);
