@@ -10,9 +10,9 @@
 //   POST /api/voicemails/:id/listened   — mark it listened → 204
 //   GET  /api/voicemails/:id/audio      — the recording (MP3), streamed from Twilio with the account's credentials
 //   GET  /api/notifications             — the outbox: ?status=pending|sending|sent|failed
-import { Readable } from 'node:stream';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
+import { sendRecordingAudio } from '../src/http/recordingAudio';
 import { apiEnabled, authFailureLimit, bearerAuth, perTokenLimit, tokenCheck } from '../src/middleware/apiAuth';
 import { ServiceError, ValidationError } from '../src/services/errors';
 import type { OutboundService } from '../src/services/outbound';
@@ -228,19 +228,7 @@ export function apiRouter(options: ApiOptions): Router {
   router.get('/voicemails/:id/audio', async (req, res) => {
     const voicemail = await store.queries.getVoicemail(voicemailId(req));
     if (!voicemail) return notFound(res, 'voicemail');
-    const audio = await recordings.fetch(voicemail.recordingSid, req.get('range'));
-    if (audio.status === 404) return notFound(res, 'recording at Twilio (it may have been deleted there)');
-    if (audio.status >= 400 && audio.status !== 416) {
-      return void res.status(502).json({
-        error: `Twilio answered ${audio.status} for the recording`,
-        kind: 'twilio_unreachable',
-      });
-    }
-    res.status(audio.status).set(audio.headers).set('Cache-Control', 'private, max-age=3600');
-    if (!audio.body) return void res.end();
-    const stream = Readable.fromWeb(audio.body as import('node:stream/web').ReadableStream);
-    stream.on('error', () => res.destroy());
-    stream.pipe(res);
+    sendRecordingAudio(res, await recordings.fetch(voicemail.recordingSid, req.get('range')));
   });
 
   router.get('/notifications', async (req, res) => {

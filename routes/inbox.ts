@@ -10,10 +10,10 @@
 //   GET  /inbox/calls                            — the call log (?number=&status=)
 //   GET  /inbox/events                           — Server-Sent Events: something changed (and the unread count)
 //   GET  /inbox/assets/inbox.css|inbox.js        — the page's only style and script
-import { Readable } from 'node:stream';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { rateLimit, type Store as LimiterStore } from 'express-rate-limit';
 import { E164 } from '../src/formats';
+import { sendRecordingAudio } from '../src/http/recordingAudio';
 import { verifyPassword } from '../src/inbox/passwords';
 import type { LiveUpdates } from '../src/inbox/liveUpdates';
 import type { Session, Sessions } from '../src/inbox/sessions';
@@ -215,15 +215,7 @@ export function inboxRouter(options: InboxOptions): Router {
     const id = Number(req.params.id);
     const voicemail = Number.isSafeInteger(id) ? await store.queries.getVoicemail(id) : undefined;
     if (!voicemail) return void res.status(404).json({ error: 'No such voicemail.' });
-    const audio = await options.recordings.fetch(voicemail.recordingSid, req.get('range'));
-    if (audio.status >= 400 && audio.status !== 416) {
-      return void res.status(audio.status === 404 ? 404 : 502).json({ error: `Twilio answered ${audio.status}` });
-    }
-    res.status(audio.status).set(audio.headers).set('Cache-Control', 'private, max-age=3600');
-    if (!audio.body) return void res.end();
-    const stream = Readable.fromWeb(audio.body as import('node:stream/web').ReadableStream);
-    stream.on('error', () => res.destroy());
-    stream.pipe(res);
+    sendRecordingAudio(res, await options.recordings.fetch(voicemail.recordingSid, req.get('range')));
   });
 
   router.post('/voicemails/:id/listened', csrf, async (req, res) => {

@@ -173,6 +173,8 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
     intervalMs: OUTBOX_INTERVAL_MS,
   });
   kickOutbox = () => sender.kick();
+  // One source of recording audio (Twilio's media, with the account's credentials) for the API and the inbox.
+  const recordings = recordingsFromConfig(config);
   const rateLimitStores: RateLimitStores = createRateLimitStores(config.redisUrl, logger);
   app.locals[BACKGROUND] = createBackgroundWork({
     store,
@@ -226,7 +228,7 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
       rateLimitPerMinute: config.api.rateLimitPerMinute,
       outbound,
       store,
-      recordings: recordingsFromConfig(config),
+      recordings,
       rateLimitStores,
     }),
   );
@@ -243,7 +245,7 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
       ),
       store,
       outbound,
-      recordings: recordingsFromConfig(config),
+      recordings,
       ourNumber: config.twilio.phoneNumber,
       limiterStore: rateLimitStores.forLimiter('inbox-sign-in'),
       live,

@@ -267,28 +267,26 @@ describe('when a signature check fails, the log line explains it', () => {
     expect(logs.text()).not.toContain('5559998888');
   });
 
-  it('then a proxy’s https is named: ignored without TRUST_PROXY, or at odds with an http PUBLIC_BASE_URL', async () => {
-    const unset = captureLogs();
-    const app = createApp(testConfig({ PUBLIC_BASE_URL: undefined }), { logger: unset.logger });
-    const res = await request(app)
+  /** A request a proxy forwarded as https, signed for the https URL Twilio called. */
+  const forwardedOverHttps = (app: ReturnType<typeof createApp>) =>
+    request(app)
       .post('/voice')
       .set('Host', 'voice.example.com')
       .set('X-Forwarded-Proto', 'https')
       .set('X-Twilio-Signature', getExpectedTwilioSignature(TEST_AUTH_TOKEN, 'https://voice.example.com/voice', params))
       .type('form')
       .send(params);
+
+  it('then a proxy’s https is named: ignored without TRUST_PROXY, or at odds with an http PUBLIC_BASE_URL', async () => {
+    const unset = captureLogs();
+    const app = createApp(testConfig({ PUBLIC_BASE_URL: undefined }), { logger: unset.logger });
+    const res = await forwardedOverHttps(app);
     expect(res.status).toBe(403);
     expect(rejected(unset)?.hint).toMatch(/X-Forwarded-Proto \(https\), which is ignored because TRUST_PROXY is off/);
 
     const http = captureLogs();
     const plain = createApp(testConfig({ PUBLIC_BASE_URL: 'http://voice.example.com' }), { logger: http.logger });
-    await request(plain)
-      .post('/voice')
-      .set('Host', 'voice.example.com')
-      .set('X-Forwarded-Proto', 'https')
-      .set('X-Twilio-Signature', getExpectedTwilioSignature(TEST_AUTH_TOKEN, 'https://voice.example.com/voice', params))
-      .type('form')
-      .send(params);
+    await forwardedOverHttps(plain);
     expect(rejected(http)?.hint).toMatch(/came over https \(X-Forwarded-Proto\) but PUBLIC_BASE_URL is http/);
   });
 
