@@ -4,8 +4,14 @@
 //   /callbacks/recording       — Twilio: recording finished (recordingStatusCallback)
 //   /callbacks/transcription   — Twilio: voicemail transcription ready (transcribeCallback)
 import type { RequestHandler } from 'express';
-import { callParams, param } from '../src/http/params';
 import type { WebhookRoutes } from '../src/http/routing';
+import {
+  twilioParams,
+  type CallStatusCallbackParams,
+  type MessageStatusCallbackParams,
+  type RecordingStatusCallbackParams,
+  type TranscriptionCallbackParams,
+} from '../src/http/twilioParams';
 
 /** Which Twilio parameters each callback logs, under which key. Texts and phone numbers stay out (PII). */
 const FIELDS = {
@@ -17,8 +23,12 @@ const FIELDS = {
     sequence: 'SequenceNumber',
     errorCode: 'ErrorCode',
     sipResponseCode: 'SipResponseCode',
-  },
-  'message-status': { messageSid: 'MessageSid', status: 'MessageStatus', errorCode: 'ErrorCode' },
+  } satisfies Record<string, keyof CallStatusCallbackParams>,
+  'message-status': {
+    messageSid: 'MessageSid',
+    status: 'MessageStatus',
+    errorCode: 'ErrorCode',
+  } satisfies Record<string, keyof MessageStatusCallbackParams>,
   recording: {
     recordingSid: 'RecordingSid',
     callSid: 'CallSid',
@@ -26,21 +36,21 @@ const FIELDS = {
     duration: 'RecordingDuration',
     recordingUrl: 'RecordingUrl',
     errorCode: 'ErrorCode',
-  },
+  } satisfies Record<string, keyof RecordingStatusCallbackParams>,
   transcription: {
     transcriptionSid: 'TranscriptionSid',
     recordingSid: 'RecordingSid',
     callSid: 'CallSid',
     status: 'TranscriptionStatus',
-  },
-} as const satisfies Record<string, Record<string, string>>;
+  } satisfies Record<string, keyof TranscriptionCallbackParams>,
+} as const;
 
 function logCallback(kind: keyof typeof FIELDS): RequestHandler {
   return (req, res) => {
-    const params = callParams(req);
+    const params = twilioParams(req);
     const line: Record<string, string> = { callback: kind };
-    for (const [key, name] of Object.entries(FIELDS[kind])) {
-      const value = param(params, name);
+    for (const [key, name] of Object.entries(FIELDS[kind]) as Array<[string, keyof typeof params]>) {
+      const value = params[name];
       if (value) line[key] = value;
     }
     // Twilio retries callbacks with the same token; logging it lets duplicates be recognised.

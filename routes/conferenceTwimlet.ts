@@ -9,7 +9,8 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../src/config';
 import { badRequest } from '../src/http/errors';
-import { callParams, listParam, param, urlParams } from '../src/http/params';
+import { listParam, param, urlParams } from '../src/http/params';
+import { twilioParams, type GatherActionParams } from '../src/http/twilioParams';
 import { urlBuilder } from '../src/http/publicUrl';
 import type { WebhookRoutes } from '../src/http/routing';
 import { digitsOf, sayOptionsFrom, selfUrl } from '../src/http/twimletParams';
@@ -40,7 +41,7 @@ export function conferenceTwimletRoutes(config: Config, outbound: OutboundServic
   return {
     '/twiml/conference': (req, res) => {
       const params = urlParams(req);
-      const call = callParams(req);
+      const call: GatherActionParams = twilioParams(req);
       const say = sayOptionsFrom(params, config.say);
       const message = param(params, 'Message');
       const moderators = listParam(params, 'Moderators').map(moderatorDigits).filter(Boolean);
@@ -66,7 +67,7 @@ export function conferenceTwimletRoutes(config: Config, outbound: OutboundServic
         req.log.warn(`conference: Music is neither a URL nor one of ${[...GENRES].join(', ')}; Twilio's default plays`);
       }
 
-      const digits = param(call, 'Digits');
+      const digits = call.Digits;
       if (password && digits !== password) {
         const own: Array<[string, string]> = Object.entries(params)
           .filter(
@@ -92,8 +93,8 @@ export function conferenceTwimletRoutes(config: Config, outbound: OutboundServic
         );
       }
 
-      const caller = param(call, 'From') ?? param(call, 'Caller') ?? '';
-      const called = param(call, 'To') ?? param(call, 'Called') ?? '';
+      const caller = call.From ?? call.Caller ?? '';
+      const called = call.To ?? call.Called ?? '';
       // The moderator may be the caller, or (an outbound call placed to the moderator) the number called.
       const isModerator = [caller, called].some((n) => n && moderators.includes(moderatorDigits(n)));
       sendTwiml(

@@ -25,8 +25,9 @@ import {
   timeoutFrom,
 } from '../src/http/twimletParams';
 import { dialConnected } from '../src/http/callOutcomes';
-import { callParams, listParam, param, urlParams, type Params } from '../src/http/params';
+import { listParam, param, urlParams, type Params } from '../src/http/params';
 import type { WebhookRoutes } from '../src/http/routing';
+import { twilioParams, type DialActionParams, type GatherActionParams } from '../src/http/twilioParams';
 import { sendTwiml } from '../src/http/twiml';
 import { createAllowlist } from '../src/policy/phoneNumbers';
 import { parseTwiml } from '../src/twiml/document';
@@ -84,7 +85,7 @@ export function twimlRoutes(config: Config): WebhookRoutes {
       const params = urlParams(req);
       const say = sayOptionsFrom(params, config.say);
       const failUrl = failUrlFrom(req, params, base);
-      if (param(params, 'Dial')) return sendTwiml(res, afterDialTwimlet(dialConnected(callParams(req)), failUrl));
+      if (param(params, 'Dial')) return sendTwiml(res, afterDialTwimlet(dialConnected(twilioParams(req)), failUrl));
       const { numbers, humanCheck } = targetsOf(params);
       const whisper = whisperUrlFor(req, param(params, 'Message'), humanCheck);
       const targets = allowedTargets(req, numbers, path.slice('/twiml/'.length), whisper);
@@ -110,16 +111,14 @@ export function twimlRoutes(config: Config): WebhookRoutes {
 
     '/twiml/forward': (req, res) => {
       const params = urlParams(req);
-      const call = callParams(req);
+      const call: DialActionParams = twilioParams(req);
       const say = sayOptionsFrom(params, config.say);
       const failUrl = failUrlFrom(req, params, base);
       if (param(params, 'Dial')) return sendTwiml(res, afterDialTwimlet(dialConnected(call), failUrl));
       const phoneNumber = phoneNumberOf(params);
       const allowedCallers = listParam(params, 'AllowedCallers').map(digitsOf).filter(Boolean);
       if (allowedCallers.length > 0) {
-        const callers = [param(call, 'From') ?? param(call, 'Caller'), param(call, 'To') ?? param(call, 'Called')].map(
-          (n) => digitsOf(n ?? ''),
-        );
+        const callers = [call.From ?? call.Caller, call.To ?? call.Called].map((n) => digitsOf(n ?? ''));
         if (!callers.some((n) => n && allowedCallers.includes(n)))
           return sendTwiml(res, goodbyeTwimlet(TWIMLET_PHRASES.restricted, say));
       }
@@ -146,7 +145,7 @@ export function twimlRoutes(config: Config): WebhookRoutes {
       const failUrl = failUrlFrom(req, params, base);
       const timeout = timeoutFrom(params, 60);
       const message = param(params, 'Message');
-      if (param(params, 'Dial') && dialConnected(callParams(req)))
+      if (param(params, 'Dial') && dialConnected(twilioParams(req)))
         return sendTwiml(res, afterDialTwimlet(true, failUrl));
       // The action URL carries the numbers not tried yet: on a failed attempt, the next one rings.
       const listed = listParam(params, 'PhoneNumbers');
@@ -179,15 +178,15 @@ export function twimlRoutes(config: Config): WebhookRoutes {
 
     '/twiml/whisper': (req, res) => {
       const params = urlParams(req);
-      const call = callParams(req);
-      if (param(call, 'Digits') !== undefined) return sendTwiml(res, acceptTwimlet());
+      const call: GatherActionParams = twilioParams(req);
+      if (call.Digits !== undefined) return sendTwiml(res, acceptTwimlet());
       const message = param(params, 'Message')?.trim() || undefined;
       const humanCheck = param(params, 'HumanCheck') !== undefined;
       const actionUrl = selfUrl(req, base, '/twiml/whisper', [
         ...(message ? [['Message', message] as [string, string]] : []),
         ...(humanCheck ? [['HumanCheck', 'true'] as [string, string]] : []),
       ]);
-      const from = param(call, 'From') ?? param(call, 'Caller') ?? 'an unknown number';
+      const from = call.From ?? call.Caller ?? 'an unknown number';
       sendTwiml(res, whisperTwimlet({ message, from, humanCheck, actionUrl, say: sayOptionsFrom(params, config.say) }));
     },
 
@@ -202,7 +201,7 @@ export function twimlRoutes(config: Config): WebhookRoutes {
       if (options.size === 0)
         throw badRequest('Options[key]=url is required, e.g. Options[1]=/twiml/message?Message=Sales');
       const message = param(params, 'Message');
-      const digits = param(callParams(req), 'Digits');
+      const { Digits: digits }: GatherActionParams = twilioParams(req);
       const chosen = digits !== undefined ? options.get(digits) : undefined;
       if (chosen) {
         // Normalised (spaces and other characters percent-encoded) as Twilio would request it.

@@ -9,10 +9,10 @@ import type { Config } from '../src/config';
 import { E164 } from '../src/formats';
 import { menuChoice } from '../src/menu';
 import { dialConnected, recordingOutcome } from '../src/http/callOutcomes';
-import { callParams, param } from '../src/http/params';
 import { urlBuilder } from '../src/http/publicUrl';
 import type { WebhookRoutes } from '../src/http/routing';
 import { twimlFor, type StaticTwimlContext } from '../src/http/staticTwiml';
+import { twilioParams, type GatherActionParams, type VoiceCallParams } from '../src/http/twilioParams';
 import { sendTwiml } from '../src/http/twiml';
 import {
   PHRASES,
@@ -59,18 +59,17 @@ export function voiceRoutes(config: Config, context: StaticTwimlContext): Webhoo
 
   /** The caller's own number when it is a real E.164 number (carriers send junk sometimes), else ours. */
   const callerIdFor = (req: Request): string | undefined => {
-    const params = callParams(req);
-    const from = param(params, 'From');
-    if (from && E164.test(from)) return from;
-    return config.twilio.phoneNumber ?? param(params, 'To');
+    const call: VoiceCallParams = twilioParams(req);
+    if (call.From && E164.test(call.From)) return call.From;
+    return config.twilio.phoneNumber ?? call.To;
   };
 
   return {
     '/voice': (req, res) => sendTwiml(res, welcome(req)),
 
     '/voice/menu': (req, res) => {
-      const params = callParams(req);
-      switch (menuChoice(param(params, 'Digits'), param(params, 'SpeechResult'))) {
+      const gathered: GatherActionParams = twilioParams(req);
+      switch (menuChoice(gathered.Digits, gathered.SpeechResult)) {
         case 'forward':
           if (!voice.forwardTo) return sendTwiml(res, voicemailNoForward(req));
           return sendTwiml(
@@ -94,10 +93,10 @@ export function voiceRoutes(config: Config, context: StaticTwimlContext): Webhoo
 
     // Connected (and now over): hang up; busy, no answer, failed or a declined whisper: voicemail.
     '/voice/dial-status': (req, res) =>
-      sendTwiml(res, dialConnected(callParams(req)) ? hangUp(req) : voicemailUnanswered(req)),
+      sendTwiml(res, dialConnected(twilioParams(req)) ? hangUp(req) : voicemailUnanswered(req)),
 
     '/voice/voicemail': (req, res) => {
-      const outcome = recordingOutcome(callParams(req));
+      const outcome = recordingOutcome(twilioParams(req));
       if (outcome.callerHungUp) return sendTwiml(res, hangUp(req));
       sendTwiml(res, outcome.message ? thanks(req) : nothingRecorded(req));
     },

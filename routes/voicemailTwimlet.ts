@@ -10,8 +10,14 @@
 import type { Config } from '../src/config';
 import { recordingOutcome } from '../src/http/callOutcomes';
 import { badRequest } from '../src/http/errors';
-import { callParams, param, urlParams } from '../src/http/params';
+import { param, urlParams } from '../src/http/params';
 import type { WebhookRoutes } from '../src/http/routing';
+import {
+  twilioParams,
+  type RecordActionParams,
+  type RecordingStatusCallbackParams,
+  type TranscriptionCallbackParams,
+} from '../src/http/twilioParams';
 import { sayOptionsFrom, selfUrl } from '../src/http/twimletParams';
 import { sendTwiml } from '../src/http/twiml';
 import { isEmailAddress } from '../src/formats';
@@ -42,20 +48,24 @@ function maxLengthFrom(raw: string | undefined): number | undefined {
   return n;
 }
 
+/** What Twilio sends here: the call, Record's action, the transcript (and a recording status, if so pointed). */
+type VoicemailTwimletRequest = RecordActionParams &
+  TranscriptionCallbackParams &
+  Pick<RecordingStatusCallbackParams, 'RecordingStatus'>;
+
 export function voicemailTwimletRoutes(config: Config): WebhookRoutes {
   const base = config.publicBaseUrl;
   return {
     '/twiml/voicemail': (req, res) => {
       const params = urlParams(req);
-      const call = callParams(req);
+      const call: VoicemailTwimletRequest = twilioParams(req);
       const say = sayOptionsFrom(params, config.say);
       const email = param(params, 'Email')?.trim() || undefined;
       checkEmails(email);
       const maxLength = maxLengthFrom(param(params, 'MaxLength'));
       const transcribe = !OFF.has(param(params, 'Transcribe')?.trim().toLowerCase() ?? '');
-      if (param(call, 'TranscriptionStatus') !== undefined) return void res.status(204).end();
-      const recordingUrl = param(call, 'RecordingUrl');
-      if (recordingUrl || param(call, 'RecordingStatus') !== undefined || param(call, 'Digits') === 'hangup') {
+      if (call.TranscriptionStatus !== undefined) return void res.status(204).end();
+      if (call.RecordingUrl || call.RecordingStatus !== undefined || call.Digits === 'hangup') {
         // Record's action: Twilio requests it after every recording, silent ones included.
         const outcome = recordingOutcome(call);
         if (outcome.callerHungUp) return sendTwiml(res, hangupTwiml());

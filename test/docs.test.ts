@@ -151,6 +151,42 @@ describe('when a reader runs the simulator commands from the README', () => {
   });
 });
 
+describe('when a reader compares the sample transcript with a run', () => {
+  const sample =
+    /started as `([^`]+) npm start` \(development[\s\S]*?\n`(npm run --silent simulate -- [^`]+)`\nprints this[^\n]*\n\n```\n([\s\S]*?)```/.exec(
+      readme,
+    );
+  /** Times and SIDs vary from run to run; the rest is the transcript. */
+  const stable = (text: string) =>
+    text
+      .replace(/\d+ ms/g, 'N ms')
+      .replace(/CA[0-9a-f]{32}/g, 'CA…')
+      .split('\n')
+      .filter((l) => l.trim() !== '');
+
+  it('then it states its settings and command, and the command prints it against a server with those settings', async () => {
+    expect(sample).not.toBeNull();
+    const [, settings, command, transcript] = sample as unknown as [string, string, string, string];
+    const env = Object.fromEntries(
+      shellWords(settings).map((w) => {
+        const [name, value] = w.split('=', 2) as [string, string];
+        return [name, value.replace(/^'(.*)'$/, '$1')];
+      }),
+    );
+    expect(Object.keys(env).sort()).toEqual(['FORWARD_TO', 'OUTBOUND_ALLOWLIST']);
+    // The test server checks signatures (the CLI signs with the test token); what the call hears is the same.
+    const running = await startAppServer(env);
+    try {
+      const args = shellWords(command.replaceAll('http://localhost:3000', running.url)).slice(5);
+      const result = await runCli(SIMULATE_ENTRY, args, testEnv());
+      expect(result.status).toBe(0);
+      expect(stable(result.stdout)).toEqual(stable(transcript));
+    } finally {
+      await running.close();
+    }
+  });
+});
+
 describe('when a reader configures the server', () => {
   it.each(CONFIG_VARIABLES.map((v) => [v]))('then %s is in .env.example with a comment above it', (name) => {
     const lines = envExample.split('\n');

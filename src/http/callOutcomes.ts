@@ -5,14 +5,14 @@
 //   - <Record>: Twilio now requests the action even for a silent recording (older Twilio skipped it), and a
 //     recording detected as silent may end "absent" (warning 16102). A message is a recording URL with a
 //     duration of at least one second; "hangup" in Digits says the caller hung up while recording.
-import { param, type Params } from './params';
+import type { DialActionParams, RecordActionParams, RecordingStatusCallbackParams } from './twilioParams';
 
 const CONNECTED_STATUS = new Set(['completed', 'answered']);
 
-export function dialConnected(call: Params): boolean {
-  const bridged = param(call, 'DialBridged')?.toLowerCase();
+export function dialConnected(call: DialActionParams): boolean {
+  const bridged = call.DialBridged?.toLowerCase();
   if (bridged === 'true' || bridged === 'false') return bridged === 'true';
-  return CONNECTED_STATUS.has(param(call, 'DialCallStatus') ?? '');
+  return CONNECTED_STATUS.has(call.DialCallStatus ?? '');
 }
 
 export interface RecordingOutcome {
@@ -25,11 +25,14 @@ export interface RecordingOutcome {
 /** The shortest recording that counts as a message (RecordingDuration is whole seconds: 0 is sub-second). */
 export const MIN_MESSAGE_SECONDS = 1;
 
-export function recordingOutcome(call: Params): RecordingOutcome {
-  const callerHungUp = param(call, 'Digits') === 'hangup';
-  const url = param(call, 'RecordingUrl')?.trim();
-  const absent = param(call, 'RecordingStatus') === 'absent';
-  const duration = param(call, 'RecordingDuration')?.trim();
+/** Record's action, or the recording status callback when the same URL serves as both (the voicemail twimlet). */
+type RecordingReport = RecordActionParams & Pick<RecordingStatusCallbackParams, 'RecordingStatus'>;
+
+export function recordingOutcome(call: RecordingReport): RecordingOutcome {
+  const callerHungUp = call.Digits === 'hangup';
+  const url = call.RecordingUrl?.trim();
+  const absent = call.RecordingStatus === 'absent';
+  const duration = call.RecordingDuration?.trim();
   // A missing duration is not silence: nothing is dropped on a guess.
   const tooShort = duration !== undefined && duration !== '' && !(Number(duration) >= MIN_MESSAGE_SECONDS);
   if (!url || absent || tooShort) return { callerHungUp };

@@ -6,6 +6,17 @@ import { menuChoice } from '../menu';
 import type { Audience, StoreEvent } from '../store/events';
 import { recordingOutcome } from './callOutcomes';
 import { param, type Params } from './params';
+import type {
+  CallStatusCallbackParams,
+  GatherActionParams,
+  IncomingMessageParams,
+  MessageStatusCallbackParams,
+  RecordActionParams,
+  RecordingStatusCallbackParams,
+  TranscriptionCallbackParams,
+  TwilioParams,
+  VoiceCallParams,
+} from './twilioParams';
 
 export interface EventContext {
   readonly at: string;
@@ -27,9 +38,8 @@ function wholeSeconds(raw: string | undefined): number | undefined {
 }
 
 /** The call this request is about, as Twilio describes it on every voice webhook. */
-function callStatus(call: Params, at: string): StoreEvent[] {
-  const callSid = param(call, 'CallSid');
-  const status = param(call, 'CallStatus');
+function callStatus(call: VoiceCallParams, at: string): StoreEvent[] {
+  const { CallSid: callSid, CallStatus: status } = call;
   if (!callSid || !CALL_SID.test(callSid) || !status) return [];
   return [
     {
@@ -37,23 +47,23 @@ function callStatus(call: Params, at: string): StoreEvent[] {
       at,
       callSid,
       status,
-      direction: param(call, 'Direction'),
-      from: param(call, 'From'),
-      to: param(call, 'To'),
+      direction: call.Direction,
+      from: call.From,
+      to: call.To,
     },
   ];
 }
 
 /** A step on the call's path; keyed by Twilio's idempotency token so a retried request adds it once. */
-function step(call: Params, ctx: EventContext, kind: string, detail?: string): StoreEvent[] {
-  const callSid = param(call, 'CallSid');
+function step(call: VoiceCallParams, ctx: EventContext, kind: string, detail?: string): StoreEvent[] {
+  const callSid = call.CallSid;
   if (!callSid || !CALL_SID.test(callSid)) return [];
   const key = ctx.idempotencyToken ? `step:${ctx.idempotencyToken}:${kind}` : undefined;
   return [{ type: 'call-step', at: ctx.at, callSid, kind, ...(detail ? { detail } : {}), ...(key ? { key } : {}) }];
 }
 
-function menuEvents(call: Params, ctx: EventContext): StoreEvent[] {
-  const choice = menuChoice(param(call, 'Digits'), param(call, 'SpeechResult'));
+function menuEvents(call: GatherActionParams, ctx: EventContext): StoreEvent[] {
+  const choice = menuChoice(call.Digits, call.SpeechResult);
   const events = step(call, ctx, 'menu-choice', choice ?? 'not understood');
   if (choice === 'forward') {
     events.push(...step(call, ctx, ctx.forwardTo ? 'forwarded' : 'forward-unavailable', ctx.forwardTo));
@@ -62,20 +72,25 @@ function menuEvents(call: Params, ctx: EventContext): StoreEvent[] {
 }
 
 /** Record's action (the main menu's and the twimlet's): a voicemail, a silent one, or a caller who hung up. */
-function recordingEvents(call: Params, ctx: EventContext, source: 'menu' | 'twimlet', audience: Audience) {
+function recordingEvents(
+  call: RecordActionParams & Pick<RecordingStatusCallbackParams, 'RecordingStatus'>,
+  ctx: EventContext,
+  source: 'menu' | 'twimlet',
+  audience: Audience,
+) {
   const outcome = recordingOutcome(call);
-  const recordingSid = param(call, 'RecordingSid');
+  const recordingSid = call.RecordingSid;
   const events: StoreEvent[] = [];
   if (recordingSid && RECORDING_SID.test(recordingSid)) {
     events.push({
       type: 'voicemail',
       at: ctx.at,
       recordingSid,
-      callSid: param(call, 'CallSid'),
-      from: param(call, 'From') ?? param(call, 'Caller'),
-      to: param(call, 'To') ?? param(call, 'Called'),
-      recordingUrl: param(call, 'RecordingUrl'),
-      durationSeconds: wholeSeconds(param(call, 'RecordingDuration')),
+      callSid: call.CallSid,
+      from: call.From ?? call.Caller,
+      to: call.To ?? call.Called,
+      recordingUrl: call.RecordingUrl,
+      durationSeconds: wholeSeconds(call.RecordingDuration),
       silent: outcome.message === undefined,
       source,
       audience,
@@ -87,18 +102,17 @@ function recordingEvents(call: Params, ctx: EventContext, source: 'menu' | 'twim
   return events;
 }
 
-function transcriptEvents(call: Params, ctx: EventContext, audience: Audience): StoreEvent[] {
-  const recordingSid = param(call, 'RecordingSid');
-  const status = param(call, 'TranscriptionStatus');
+function transcriptEvents(call: TranscriptionCallbackParams, ctx: EventContext, audience: Audience): StoreEvent[] {
+  const { RecordingSid: recordingSid, TranscriptionStatus: status } = call;
   if (!recordingSid || !RECORDING_SID.test(recordingSid) || !status) return [];
   return [
     {
       type: 'transcript',
       at: ctx.at,
       recordingSid,
-      callSid: param(call, 'CallSid'),
+      callSid: call.CallSid,
       status,
-      text: param(call, 'TranscriptionText'),
+      text: call.TranscriptionText,
       audience,
     },
   ];
@@ -113,11 +127,11 @@ function twimletAudience(url: Params, operator: Audience): Audience {
   return { emails: [...new Set([...own, ...operator.emails])], sms: operator.sms };
 }
 
-function inboundMessage(call: Params, ctx: EventContext): StoreEvent[] {
-  const messageSid = param(call, 'MessageSid') ?? param(call, 'SmsSid');
+function inboundMessage(call: IncomingMessageParams, ctx: EventContext): StoreEvent[] {
+  const messageSid = call.MessageSid ?? call.SmsSid;
   if (!messageSid || !MESSAGE_SID.test(messageSid)) return [];
-  const count = Math.min(wholeSeconds(param(call, 'NumMedia')) ?? 0, 10);
-  const mediaUrls = Array.from({ length: count }, (_, i) => param(call, `MediaUrl${i}`)).filter(
+  const count = Math.min(wholeSeconds(call.NumMedia) ?? 0, 10);
+  const mediaUrls = Array.from({ length: count }, (_, i) => call[`MediaUrl${i}`]).filter(
     (u): u is string => typeof u === 'string' && u !== '',
   );
   return [
@@ -126,9 +140,9 @@ function inboundMessage(call: Params, ctx: EventContext): StoreEvent[] {
       at: ctx.at,
       messageSid,
       direction: 'inbound',
-      from: param(call, 'From'),
-      to: param(call, 'To'),
-      body: param(call, 'Body') ?? '',
+      from: call.From,
+      to: call.To,
+      body: call.Body ?? '',
       mediaUrls,
       status: 'received',
       audience: ctx.operator,
@@ -136,35 +150,37 @@ function inboundMessage(call: Params, ctx: EventContext): StoreEvent[] {
   ];
 }
 
-function callStatusCallback(call: Params, ctx: EventContext): StoreEvent[] {
+function callStatusCallback(call: CallStatusCallbackParams, ctx: EventContext): StoreEvent[] {
   const [event] = callStatus(call, ctx.at);
   if (!event || event.type !== 'call-status') return [];
-  const errorCode = param(call, 'ErrorCode');
+  const errorCode = call.ErrorCode;
   return [
     {
       ...event,
-      durationSeconds: wholeSeconds(param(call, 'CallDuration')),
+      durationSeconds: wholeSeconds(call.CallDuration),
       ...(errorCode ? { errorCode } : {}),
     },
   ];
 }
 
-function messageStatusCallback(call: Params, ctx: EventContext): StoreEvent[] {
-  const messageSid = param(call, 'MessageSid') ?? param(call, 'SmsSid');
-  const status = param(call, 'MessageStatus') ?? param(call, 'SmsStatus');
+function messageStatusCallback(call: MessageStatusCallbackParams, ctx: EventContext): StoreEvent[] {
+  const messageSid = call.MessageSid ?? call.SmsSid;
+  const status = call.MessageStatus ?? call.SmsStatus;
   if (!messageSid || !MESSAGE_SID.test(messageSid) || !status) return [];
-  const errorCode = param(call, 'ErrorCode');
+  const errorCode = call.ErrorCode;
   return [{ type: 'message-status', at: ctx.at, messageSid, status, ...(errorCode ? { errorCode } : {}) }];
 }
 
-/** The events a request to `route` (an Express route path) reports. Unknown routes report the call only. */
-export function webhookEvents(route: string, call: Params, url: Params, ctx: EventContext): StoreEvent[] {
+/**
+ * The events a request to `route` (an Express route path) reports, from Twilio's parameters (`twilioParams`)
+ * and the operator's (`url`). Unknown routes report the call only.
+ */
+export function webhookEvents(route: string, call: TwilioParams, url: Params, ctx: EventContext): StoreEvent[] {
   switch (route) {
     case '/voice/menu':
       return [...callStatus(call, ctx.at), ...menuEvents(call, ctx)];
     case '/voice/dial-status': {
-      const outcome = param(call, 'DialCallStatus');
-      const bridged = param(call, 'DialBridged');
+      const { DialCallStatus: outcome, DialBridged: bridged } = call;
       const detail = [outcome, bridged === 'false' ? 'not bridged' : undefined].filter(Boolean).join(', ');
       return [...callStatus(call, ctx.at), ...step(call, ctx, 'dial-outcome', detail || undefined)];
     }
@@ -172,11 +188,9 @@ export function webhookEvents(route: string, call: Params, url: Params, ctx: Eve
       return [...callStatus(call, ctx.at), ...recordingEvents(call, ctx, 'menu', ctx.operator)];
     case '/twiml/voicemail': {
       const audience = twimletAudience(url, ctx.operator);
-      if (param(call, 'TranscriptionStatus') !== undefined) return transcriptEvents(call, ctx, audience);
+      if (call.TranscriptionStatus !== undefined) return transcriptEvents(call, ctx, audience);
       const isAction =
-        param(call, 'RecordingUrl') !== undefined ||
-        param(call, 'RecordingStatus') !== undefined ||
-        param(call, 'Digits') === 'hangup';
+        call.RecordingUrl !== undefined || call.RecordingStatus !== undefined || call.Digits === 'hangup';
       return [...callStatus(call, ctx.at), ...(isAction ? recordingEvents(call, ctx, 'twimlet', audience) : [])];
     }
     case '/callbacks/call-status':

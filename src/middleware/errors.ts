@@ -4,7 +4,7 @@
 // logged), JSON for everything else, and for an API preview of a route (so the API can name the reason).
 // Never HTML, never a stack trace.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { callParams, param } from '../http/params';
+import { twilioParams } from '../http/twilioParams';
 import { sendTwiml } from '../http/twiml';
 import { isPreview } from '../http/twimlPreview';
 import { twimlKindOf } from '../http/twimlKind';
@@ -51,11 +51,8 @@ export function errorHandler(say: SayOptions): ErrorRequestHandler {
       req.log.warn({ status: clientStatus, reason: message }, 'twimlet parameter refused: answered with an apology');
       return sendTwiml(res, kind === 'voice' ? apologyTwiml(say) : messagingTwiml(undefined));
     }
-    const params = callParams(req);
-    req.log.error(
-      { err, callSid: param(params, 'CallSid'), messageSid: param(params, 'MessageSid') },
-      'request failed',
-    );
+    const { CallSid: callSid, MessageSid: messageSid } = twilioParams(req);
+    req.log.error({ err, callSid, messageSid }, 'request failed');
     if (fromTwilio) {
       return sendTwiml(res, kind === 'voice' ? apologyTwiml(say) : messagingTwiml(undefined));
     }

@@ -1,7 +1,8 @@
 // Owns handing each signed Twilio request's events to the recorder before the route answers: the write is
 // local and bounded by the recorder's budget, and whatever happens to it the route's TwiML is the same.
 import type { RequestHandler } from 'express';
-import { callParams, urlParams } from '../http/params';
+import { urlParams } from '../http/params';
+import { twilioParams } from '../http/twilioParams';
 import { webhookEvents, type EventContext } from '../http/webhookEvents';
 import type { Recorder } from '../services/recorder';
 
@@ -11,7 +12,7 @@ export function recordEvents(
 ): RequestHandler {
   return async (req, _res, next) => {
     const route = typeof req.route?.path === 'string' ? req.route.path : req.path;
-    const events = webhookEvents(route, callParams(req), urlParams(req), {
+    const events = webhookEvents(route, twilioParams(req), urlParams(req), {
       ...context,
       at: new Date().toISOString(),
       idempotencyToken: req.get('i-twilio-idempotency-token') || undefined,

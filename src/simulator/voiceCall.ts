@@ -507,12 +507,16 @@ class CallRun {
     }
     const transcribeUrl = verb.attrs.transcribeCallback;
     if (verb.attrs.transcribe === 'true' && transcribeUrl && seconds >= 2 && seconds <= 120) {
-      // Unlike the recording status callback, Twilio's transcribeCallback carries the call's usual parameters too.
+      // Unlike the recording status callback, Twilio's transcribeCallback carries the call's usual parameters
+      // too, and of the recording only its SID and URL (https://www.twilio.com/docs/voice/twiml/record).
+      const transcriptionSid = newSid('TR');
       this.afterNextFetch.push(() =>
         this.callback('transcription', new URL(transcribeUrl, documentUrl).toString(), 'POST', {
           ...this.baseParams('in-progress'),
-          ...recordingParams,
-          TranscriptionSid: newSid('TR'),
+          RecordingSid: recordingSid,
+          RecordingUrl: recordingUrl,
+          TranscriptionSid: transcriptionSid,
+          TranscriptionUrl: `https://api.twilio.com/${API_VERSION}/Accounts/${this.spec.accountSid}/Transcriptions/${transcriptionSid}`,
           TranscriptionStatus: 'completed',
           TranscriptionText: this.script.transcription ?? 'This is a simulated voicemail.',
         }),
