@@ -20,22 +20,30 @@ import { startTwimlHost, twiml, type TwimlHost } from './support/twimlHost';
 
 describe('documentedParams', () => {
   it('keeps the documented names, one string each (the first of a repeat), and drops the rest', () => {
-    const params = documentedParams({
-      CallSid: 'CA1',
-      Digits: ['1', '2'],
-      MediaUrl0: 'https://api.twilio.com/m0',
-      MediaContentType12: 'image/png',
-      Twiml: '<Response/>',
-      __proto__: 'x',
-      Unlisted: 'y',
-    });
+    const params = documentedParams(
+      JSON.parse(
+        JSON.stringify({
+          CallSid: 'CA1',
+          Digits: ['1', '2'],
+          MediaUrl0: 'https://api.twilio.com/m0',
+          MediaContentType12: 'image/png',
+          From: { nested: 'object' },
+          To: 5,
+          Twiml: '<Response/>',
+          Unlisted: 'y',
+        }).replace('{', '{"__proto__":{"polluted":"yes"},"constructor":"c",'),
+      ),
+    );
     expect({ ...params }).toEqual({
       CallSid: 'CA1',
       Digits: '1',
       MediaUrl0: 'https://api.twilio.com/m0',
       MediaContentType12: 'image/png',
     });
-    expect(Object.getPrototypeOf(params)).toBeNull();
+    expect(Object.getPrototypeOf(params)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(documentedParams(undefined)).toEqual({});
+    expect(documentedParams('CallSid=CA1')).toEqual({});
   });
 
   it('reads media by pattern for incoming messages only', () => {

@@ -29,9 +29,14 @@ export function urlParams(req: Request): Params {
   return stringsOf(req.query);
 }
 
+/** Where Twilio's call data is, unread: the body of a POST (form or JSON), the query of a GET. */
+export function callDataOf(req: Request): unknown {
+  return req.method === 'POST' ? req.body : req.query;
+}
+
 /** Twilio's call data: the body of a POST (form or JSON), the query of a GET. */
 export function callParams(req: Request): Params {
-  return stringsOf(req.method === 'POST' ? req.body : req.query);
+  return stringsOf(callDataOf(req));
 }
 
 /** One parameter as a single string (the first, when it was repeated), or undefined. */

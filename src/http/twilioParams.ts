@@ -14,7 +14,7 @@
 //   incoming message                     https://www.twilio.com/docs/messaging/guides/webhook-request
 //   outbound message status              https://www.twilio.com/docs/messaging/guides/track-outbound-message-status
 import type { Request } from 'express';
-import { callParams, type Params } from './params';
+import { callDataOf } from './params';
 
 /** Where the parties' numbers are, "if available", on calls and messages alike. */
 const PLACES = ['FromCity', 'FromState', 'FromZip', 'FromCountry', 'ToCity', 'ToState', 'ToZip', 'ToCountry'] as const;
@@ -190,18 +190,25 @@ export function isDocumentedParam(kind: keyof typeof TWILIO_PARAMS_BY_KIND, name
   return (TWILIO_PARAMS_BY_KIND[kind] as readonly string[]).includes(name);
 }
 
-/** Twilio's documented parameters in call data, one string each (the first, if repeated). */
-export function documentedParams(call: Params): TwilioParams {
-  const documented = Object.create(null) as Record<string, string>;
-  for (const [name, value] of Object.entries(call)) {
+/**
+ * Twilio's documented parameters in call data (a parsed body or query), one string each (the first, if
+ * repeated); values that are not strings are dropped. Only documented names become keys, so none can be
+ * `__proto__` or another of Object's own.
+ */
+export function documentedParams(call: unknown): TwilioParams {
+  const documented: Record<string, string> = {};
+  if (typeof call !== 'object' || call === null) return documented;
+  const source = call as Record<string, unknown>;
+  for (const name of Object.keys(source)) {
     if (!DOCUMENTED.has(name) && !MEDIA_PARAM.test(name)) continue;
+    const value = source[name];
     const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) documented[name] = first;
+    if (typeof first === 'string') documented[name] = first;
   }
   return documented as TwilioParams;
 }
 
 /** Twilio's documented parameters of a request (the body of a POST, the query of a GET). */
 export function twilioParams(req: Request): TwilioParams {
-  return documentedParams(callParams(req));
+  return documentedParams(callDataOf(req));
 }
