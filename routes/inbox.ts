@@ -270,12 +270,8 @@ export function inboxRouter(options: InboxOptions): Router {
     const number = typeof req.query.number === 'string' ? req.query.number.trim() : '';
     const status = typeof req.query.status === 'string' ? req.query.status.trim() : '';
     const filter = { limit: 200, ...(status ? { status } : {}) };
-    const { items } = await store.queries.listCalls(number ? { ...filter, from: number } : filter);
-    const extra = number ? (await store.queries.listCalls({ ...filter, to: number })).items : [];
-    const calls = [...items, ...extra.filter((c) => !items.some((i) => i.sid === c.sid))].sort((a, b) =>
-      b.startedAt.localeCompare(a.startedAt),
-    );
-    await render(res, 'calls', 'Calls · Inbox', callList(calls, { number, status }));
+    const { items } = await store.queries.listCalls(number ? { ...filter, party: number } : filter);
+    await render(res, 'calls', 'Calls · Inbox', callList(items, { number, status }));
   });
 
   return router;

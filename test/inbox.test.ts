@@ -308,11 +308,23 @@ describe('when the pages are read', () => {
           from: '+15557770000',
           to: '+15550006666',
         },
+        {
+          type: 'call-status',
+          at: at(6),
+          callSid: `CA${'8'.repeat(32)}`,
+          status: 'no-answer',
+          direction: 'outbound-api',
+          from: '+15550006666',
+          to: '+15551234567',
+        },
       ],
       () => [],
     );
     const all = parsePage((await get('/inbox/calls')).text);
-    expect(all.querySelectorAll('#calls tbody tr')).toHaveLength(2);
+    expect(all.querySelectorAll('#calls tbody tr')).toHaveLength(3);
+    // The number on either side: the call it made and the call made to it, newest first.
+    const either = parsePage((await get('/inbox/calls?number=%2B15551234567')).text);
+    expect(texts(either, '#calls tbody tr td:last-child')).toEqual(['no-answer', 'completed']);
     const one = parsePage((await get('/inbox/calls?number=%2B15551234567&status=completed')).text);
     expect(texts(one, '#calls tbody tr td')).toEqual([
       expect.stringMatching(/UTC$/),

@@ -272,6 +272,38 @@ describe.each(BACKENDS)('when the store runs on $name', (backend) => {
         (await store.queries.listMessages({ limit: 9, from: '+15550006666', status: 'queued' })).items,
       ).toHaveLength(2);
     });
+
+    it('find the calls with a number on either side in one query, newest first, paged like the rest', async () => {
+      const calls: Array<[string, string, string]> = [
+        ['1', '+15551234567', '+15550006666'], // the number called us
+        ['2', '+15550006666', '+15551234567'], // we called the number
+        ['3', '+15557770000', '+15550006666'], // someone else
+        ['4', '+15551234567', '+15550006666'],
+      ];
+      await store.apply(
+        calls.map(([n, from, to], i) => ({
+          type: 'call-status' as const,
+          at: at(i),
+          callSid: `CA${n.repeat(32)}`,
+          status: 'completed',
+          direction: from === '+15550006666' ? 'outbound-api' : 'inbound',
+          from,
+          to,
+        })),
+        compose,
+      );
+      const either = await store.queries.listCalls({ limit: 2, party: '+15551234567' });
+      expect(either.items.map((c) => c.sid[2])).toEqual(['4', '2']);
+      const rest = await store.queries.listCalls({
+        limit: 2,
+        party: '+15551234567',
+        before: decodeCursor(either.next as string),
+      });
+      expect(rest).toMatchObject({ next: null });
+      expect(rest.items.map((c) => c.sid[2])).toEqual(['1']);
+      const outbound = await store.queries.listCalls({ limit: 9, party: '+15551234567', direction: 'outbound-api' });
+      expect(outbound.items.map((c) => c.sid[2])).toEqual(['2']);
+    });
   });
 
   describe('then the outbox', () => {

@@ -9,6 +9,8 @@ import type { Tables } from './schema';
 export interface ListFilter {
   readonly from?: string;
   readonly to?: string;
+  /** Calls only: this number on either side (from or to). */
+  readonly party?: string;
   readonly status?: string;
   readonly direction?: string;
   /** Voicemails only: list silent recordings as well. */
@@ -175,6 +177,8 @@ export function createQueries(db: Db) {
     let query = db.selectFrom('calls').selectAll();
     if (filter.from) query = query.where('from_number', '=', filter.from);
     if (filter.to) query = query.where('to_number', '=', filter.to);
+    const party = filter.party;
+    if (party) query = query.where((eb) => eb.or([eb('from_number', '=', party), eb('to_number', '=', party)]));
     if (filter.status) query = query.where('status', '=', filter.status);
     if (filter.direction) query = query.where('direction', '=', filter.direction);
     return query;
