@@ -4,7 +4,6 @@
 //   /voice/dial-status  — the forwarded leg ended (DialCallStatus)
 //   /voice/voicemail    — the recording finished (Record's action): thanks for a message, "we did not
 //                         receive a recording" for silence, nothing to say when the caller hung up
-import type { Request } from 'express';
 import type { Config } from '../src/config';
 import { E164 } from '../src/formats';
 import { menuChoice } from '../src/menu';
@@ -58,8 +57,7 @@ export function voiceRoutes(config: Config, context: StaticTwimlContext): Webhoo
   const hangUp = twimlFor(context, '/voice/dial-status', () => hangupTwiml());
 
   /** The caller's own number when it is a real E.164 number (carriers send junk sometimes), else ours. */
-  const callerIdFor = (req: Request): string | undefined => {
-    const call: VoiceCallParams = twilioParams(req);
+  const callerIdFor = (call: VoiceCallParams): string | undefined => {
     if (call.From && E164.test(call.From)) return call.From;
     return config.twilio.phoneNumber ?? call.To;
   };
@@ -76,7 +74,7 @@ export function voiceRoutes(config: Config, context: StaticTwimlContext): Webhoo
             res,
             forwardTwiml({
               forwardTo: voice.forwardTo,
-              callerId: callerIdFor(req),
+              callerId: callerIdFor(gathered),
               timeout: voice.forwardTimeout,
               dialStatusUrl: urlBuilder(req, base)('/voice/dial-status'),
               say,

@@ -8,16 +8,11 @@
 // The voicemail and its transcript are stored and announced (Email addresses, NOTIFY_EMAIL, NOTIFY_SMS) by
 // the recorder and the outbox (src/http/webhookEvents.ts), never here: Twilio never waits on SMTP.
 import type { Config } from '../src/config';
-import { recordingOutcome } from '../src/http/callOutcomes';
+import { isRecordingReport, recordingOutcome } from '../src/http/callOutcomes';
 import { badRequest } from '../src/http/errors';
 import { param, urlParams } from '../src/http/params';
 import type { WebhookRoutes } from '../src/http/routing';
-import {
-  twilioParams,
-  type RecordActionParams,
-  type RecordingStatusCallbackParams,
-  type TranscriptionCallbackParams,
-} from '../src/http/twilioParams';
+import { twilioParams, type RecordingReportParams, type TranscriptionCallbackParams } from '../src/http/twilioParams';
 import { sayOptionsFrom, selfUrl } from '../src/http/twimletParams';
 import { sendTwiml } from '../src/http/twiml';
 import { isEmailAddress } from '../src/formats';
@@ -49,9 +44,7 @@ function maxLengthFrom(raw: string | undefined): number | undefined {
 }
 
 /** What Twilio sends here: the call, Record's action, the transcript (and a recording status, if so pointed). */
-type VoicemailTwimletRequest = RecordActionParams &
-  TranscriptionCallbackParams &
-  Pick<RecordingStatusCallbackParams, 'RecordingStatus'>;
+type VoicemailTwimletRequest = RecordingReportParams & TranscriptionCallbackParams;
 
 export function voicemailTwimletRoutes(config: Config): WebhookRoutes {
   const base = config.publicBaseUrl;
@@ -65,7 +58,7 @@ export function voicemailTwimletRoutes(config: Config): WebhookRoutes {
       const maxLength = maxLengthFrom(param(params, 'MaxLength'));
       const transcribe = !OFF.has(param(params, 'Transcribe')?.trim().toLowerCase() ?? '');
       if (call.TranscriptionStatus !== undefined) return void res.status(204).end();
-      if (call.RecordingUrl || call.RecordingStatus !== undefined || call.Digits === 'hangup') {
+      if (isRecordingReport(call)) {
         // Record's action: Twilio requests it after every recording, silent ones included.
         const outcome = recordingOutcome(call);
         if (outcome.callerHungUp) return sendTwiml(res, hangupTwiml());

@@ -142,6 +142,16 @@ describe('when a webhook is mapped to store events', () => {
       audience: { emails: ['a@example.com', 'owner@example.com'], sms: '+15559990000' },
     });
     expect(webhookEvents('/twiml/voicemail', call, url, ctx).map((e) => e.type)).toEqual(['call-status']);
+    // What the route answers with its greeting (no recording reported) is recorded as the call alone.
+    expect(webhookEvents('/twiml/voicemail', { ...call, RecordingUrl: '' }, url, ctx).map((e) => e.type)).toEqual([
+      'call-status',
+    ]);
+    const hungUp = webhookEvents('/twiml/voicemail', { ...call, Digits: 'hangup' }, url, ctx);
+    expect(hungUp.map((e) => (e.type === 'call-step' ? e.kind : e.type))).toEqual([
+      'call-status',
+      'voicemail-absent',
+      'hung-up',
+    ]);
     const transcript = webhookEvents(
       '/twiml/voicemail',
       { ...call, RecordingSid: REC_SID, TranscriptionStatus: 'completed', TranscriptionText: 'hi' },

@@ -5,7 +5,7 @@
 //   - <Record>: Twilio now requests the action even for a silent recording (older Twilio skipped it), and a
 //     recording detected as silent may end "absent" (warning 16102). A message is a recording URL with a
 //     duration of at least one second; "hangup" in Digits says the caller hung up while recording.
-import type { DialActionParams, RecordActionParams, RecordingStatusCallbackParams } from './twilioParams';
+import type { DialActionParams, RecordingReportParams } from './twilioParams';
 
 const CONNECTED_STATUS = new Set(['completed', 'answered']);
 
@@ -25,10 +25,15 @@ export interface RecordingOutcome {
 /** The shortest recording that counts as a message (RecordingDuration is whole seconds: 0 is sub-second). */
 export const MIN_MESSAGE_SECONDS = 1;
 
-/** Record's action, or the recording status callback when the same URL serves as both (the voicemail twimlet). */
-type RecordingReport = RecordActionParams & Pick<RecordingStatusCallbackParams, 'RecordingStatus'>;
+/**
+ * Whether a request to a URL that is both a call's first request and its <Record>'s action (the voicemail
+ * twimlet) reports a recording: a recording URL or status, or a caller who hung up while recording.
+ */
+export function isRecordingReport(call: RecordingReportParams): boolean {
+  return Boolean(call.RecordingUrl) || call.RecordingStatus !== undefined || call.Digits === 'hangup';
+}
 
-export function recordingOutcome(call: RecordingReport): RecordingOutcome {
+export function recordingOutcome(call: RecordingReportParams): RecordingOutcome {
   const callerHungUp = call.Digits === 'hangup';
   const url = call.RecordingUrl?.trim();
   const absent = call.RecordingStatus === 'absent';

@@ -2,8 +2,9 @@
 // documentation lists them, and the typed reading of them:
 //   - each kind is a list of names (so tests can hold the simulator to it) and a type made from the list
 //     (so a route that reads a name its request never carries, or misspells one, does not compile);
-//   - `twilioParams(req)` keeps the documented names of a request's call data (`callParams`) only, each as
-//     one string (the first, if repeated); `documentedParams` does the same for call data already read.
+//   - `twilioParams(req)` keeps the documented names of a request's call data (the body of a POST, the query
+//     of a GET) only, each as one string (the first, if repeated); `documentedParams` does the same for a
+//     parsed body or query already in hand.
 // Twilio adds parameters without notice (its docs say so): an unknown one is ignored here, never refused;
 // signature checks run on the raw request before this and are not affected.
 // Sources (Twilio docs, read 2026-11):
@@ -158,6 +159,9 @@ export type RecordingStatusCallbackParams = TwilioParamsOf<typeof RECORDING_STAT
 export type CallStatusCallbackParams = TwilioParamsOf<typeof CALL_STATUS_CALLBACK>;
 export type IncomingMessageParams = TwilioParamsOf<typeof INCOMING_MESSAGE> & MediaParams;
 export type MessageStatusCallbackParams = TwilioParamsOf<typeof MESSAGE_STATUS_CALLBACK>;
+
+/** Record's action, or the recording status callback when one URL serves as both (the voicemail twimlet). */
+export type RecordingReportParams = RecordActionParams & Pick<RecordingStatusCallbackParams, 'RecordingStatus'>;
 
 /** Every documented name: what `twilioParams` returns, narrowed by its reader to the kind it expects. */
 export type TwilioParams = GatherActionParams &

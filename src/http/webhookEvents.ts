@@ -4,15 +4,14 @@
 import { isEmailAddress } from '../formats';
 import { menuChoice } from '../menu';
 import type { Audience, StoreEvent } from '../store/events';
-import { recordingOutcome } from './callOutcomes';
+import { isRecordingReport, recordingOutcome } from './callOutcomes';
 import { param, type Params } from './params';
 import type {
   CallStatusCallbackParams,
   GatherActionParams,
   IncomingMessageParams,
   MessageStatusCallbackParams,
-  RecordActionParams,
-  RecordingStatusCallbackParams,
+  RecordingReportParams,
   TranscriptionCallbackParams,
   TwilioParams,
   VoiceCallParams,
@@ -73,7 +72,7 @@ function menuEvents(call: GatherActionParams, ctx: EventContext): StoreEvent[] {
 
 /** Record's action (the main menu's and the twimlet's): a voicemail, a silent one, or a caller who hung up. */
 function recordingEvents(
-  call: RecordActionParams & Pick<RecordingStatusCallbackParams, 'RecordingStatus'>,
+  call: RecordingReportParams,
   ctx: EventContext,
   source: 'menu' | 'twimlet',
   audience: Audience,
@@ -189,9 +188,8 @@ export function webhookEvents(route: string, call: TwilioParams, url: Params, ct
     case '/twiml/voicemail': {
       const audience = twimletAudience(url, ctx.operator);
       if (call.TranscriptionStatus !== undefined) return transcriptEvents(call, ctx, audience);
-      const isAction =
-        call.RecordingUrl !== undefined || call.RecordingStatus !== undefined || call.Digits === 'hangup';
-      return [...callStatus(call, ctx.at), ...(isAction ? recordingEvents(call, ctx, 'twimlet', audience) : [])];
+      const report = isRecordingReport(call) ? recordingEvents(call, ctx, 'twimlet', audience) : [];
+      return [...callStatus(call, ctx.at), ...report];
     }
     case '/callbacks/call-status':
       return callStatusCallback(call, ctx);
