@@ -9,7 +9,7 @@ import type { Tables } from './schema';
 export interface ListFilter {
   readonly from?: string;
   readonly to?: string;
-  /** Calls only: this number on either side (from or to). */
+  /** Calls and texts: this number on either side (from or to). */
   readonly party?: string;
   readonly status?: string;
   readonly direction?: string;
@@ -137,6 +137,22 @@ function newestFirst<QB extends SelectQueryBuilder<Tables, 'calls' | 'messages',
     .limit(filter.limit + 1) as QB;
 }
 
+/** The filters calls and texts share (their columns have the same names): numbers, status, direction. */
+function filtered<QB extends SelectQueryBuilder<Tables, 'calls' | 'messages', object>>(
+  query: QB,
+  filter: Omit<ListFilter, 'limit' | 'before'>,
+): QB {
+  const [from, to] = [sql.ref('from_number'), sql.ref('to_number')];
+  const { party } = filter;
+  let q = query;
+  if (filter.from) q = q.where(from, '=', filter.from) as QB;
+  if (filter.to) q = q.where(to, '=', filter.to) as QB;
+  if (party) q = q.where((eb) => eb.or([eb(from, '=', party), eb(to, '=', party)])) as QB;
+  if (filter.status) q = q.where(sql.ref('status'), '=', filter.status) as QB;
+  if (filter.direction) q = q.where(sql.ref('direction'), '=', filter.direction) as QB;
+  return q;
+}
+
 function parseMedia(text: string): string[] {
   try {
     const value: unknown = JSON.parse(text);
@@ -174,14 +190,7 @@ export function createQueries(db: Db) {
   }
 
   function callsQuery(filter: Omit<ListFilter, 'limit' | 'before'>) {
-    let query = db.selectFrom('calls').selectAll();
-    if (filter.from) query = query.where('from_number', '=', filter.from);
-    if (filter.to) query = query.where('to_number', '=', filter.to);
-    const party = filter.party;
-    if (party) query = query.where((eb) => eb.or([eb('from_number', '=', party), eb('to_number', '=', party)]));
-    if (filter.status) query = query.where('status', '=', filter.status);
-    if (filter.direction) query = query.where('direction', '=', filter.direction);
-    return query;
+    return filtered(db.selectFrom('calls').selectAll(), filter);
   }
 
   async function callsFrom(rows: Awaited<ReturnType<ReturnType<typeof callsQuery>['execute']>>): Promise<StoredCall[]> {
@@ -202,12 +211,7 @@ export function createQueries(db: Db) {
   }
 
   function messagesQuery(filter: Omit<ListFilter, 'limit' | 'before'>) {
-    let query = db.selectFrom('messages').selectAll();
-    if (filter.from) query = query.where('from_number', '=', filter.from);
-    if (filter.to) query = query.where('to_number', '=', filter.to);
-    if (filter.status) query = query.where('status', '=', filter.status);
-    if (filter.direction) query = query.where('direction', '=', filter.direction);
-    return query;
+    return filtered(db.selectFrom('messages').selectAll(), filter);
   }
 
   async function messagesFrom(
