@@ -1,5 +1,5 @@
-// The REST contract, checked against Twilio's own OpenAPI description (../shared/twilio-api, from
-// twilio/twilio-oai) with a JSON-schema validator (ajv), not hand-written field lists: every request our
+// The REST contract, checked against Twilio's own OpenAPI description (test/fixtures/twilio-api, from
+// twilio/twilio-oai, Apache 2.0) with a JSON-schema validator (ajv), not hand-written field lists: every request our
 // outbound service makes (through the real twilio client) and every answer of our REST stand-in. Plus what the
 // service does with answers the contract allows but a careless reader would mishandle (no SID, a bad date).
 import { readFileSync } from 'node:fs';
@@ -22,7 +22,7 @@ interface Spec {
   components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
 }
 
-const SPEC_FILE = path.join(__dirname, '..', '..', 'shared', 'twilio-api', 'twilio_api_v2010.json');
+const SPEC_FILE = path.join(__dirname, 'fixtures', 'twilio-api', 'twilio_api_v2010.json');
 const spec = JSON.parse(readFileSync(SPEC_FILE, 'utf8')) as Spec;
 
 const RFC_2822 =
