@@ -5,6 +5,7 @@ import request from 'supertest';
 import { createApp } from '../src/app';
 import { hashPassword, verifyPassword } from '../src/inbox/passwords';
 import { runCli } from './support/process';
+import { spawn } from 'node:child_process';
 import { TwilioApiServer } from '../src/simulator/restServer';
 import { openStore, type Store } from '../src/store/store';
 import type { StoreEvent } from '../src/store/events';
@@ -338,16 +339,57 @@ describe('when the pages are read', () => {
 });
 
 describe('when the operator creates a user with npm run hash-password', () => {
-  it('then the last line is a hash of that password, and a missing password is a usage error', async () => {
-    const cli = path.resolve(__dirname, '../dist/src/cli/hashPassword.js');
-    const made = await runCli(cli, ['a long enough password'], {});
+  const cli = path.resolve(__dirname, '../dist/src/cli/hashPassword.js');
+
+  it('then a password piped on standard input gives a hash of it as the last line, and nothing echoes it', async () => {
+    const made = await runCli(cli, [], {}, 'a long enough password\n');
     expect(made.status).toBe(0);
     const last = made.stdout.trim().split('\n').at(-1) as string;
     expect(await verifyPassword('a long enough password', last)).toBe(true);
     expect(await verifyPassword('another password', last)).toBe(false);
-    expect(made.stdout).not.toContain('a long enough password');
-    const short = await runCli(cli, ['short'], {});
-    expect(short.stderr).toMatch(/under 12 characters/);
-    expect((await runCli(cli, [], {})).status).toBe(2);
+    expect(made.stdout + made.stderr).not.toContain('a long enough password');
+    expect((await runCli(cli, [], {}, 'short\n')).stderr).toMatch(/under 12 characters/);
+    expect((await runCli(cli, [], {}, '')).status).toBe(2);
+  });
+
+  it('then a password on the command line is refused (it would stay in the shell history) and not hashed', async () => {
+    const refused = await runCli(cli, ['a long enough password'], {});
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/no arguments: a password on the command line stays in the shell's history/);
+    expect(refused.stdout).toBe('');
+  });
+
+  it('then at a terminal it asks twice without echoing what is typed', async () => {
+    // A real pseudo-terminal (util-linux's script), typed into as a person would.
+    const typed = await typeAtTerminal(`${process.execPath} ${cli}`, [
+      'correct horse battery\r',
+      'correct horse battery\r',
+    ]);
+    const last = typed.trim().split(/\r?\n/).at(-1) as string;
+    expect(typed).toMatch(/Password: /);
+    expect(typed).toMatch(/Again: /);
+    expect(typed).not.toContain('correct horse');
+    expect(await verifyPassword('correct horse battery', last)).toBe(true);
+    const differ = await typeAtTerminal(`${process.execPath} ${cli}`, [
+      'correct horse battery\r',
+      'wrong horse battery\r',
+    ]);
+    expect(differ).toMatch(/the two passwords differ: nothing was hashed/);
+    expect(differ).not.toMatch(/scrypt:/);
   });
 });
+
+/** Runs `command` in a pseudo-terminal and types each answer once its prompt has appeared; all it printed. */
+function typeAtTerminal(command: string, answers: string[]): Promise<string> {
+  const child = spawn('script', ['-qefc', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let prompts = 0;
+  const onOutput = (chunk: Buffer): void => {
+    out += chunk.toString();
+    const seen = (out.match(/Password: |Again: /g) ?? []).length;
+    while (prompts < seen && prompts < answers.length) child.stdin.write(answers[prompts++] as string);
+  };
+  child.stdout.on('data', onOutput);
+  child.stderr.on('data', onOutput);
+  return new Promise((resolve) => child.on('close', () => resolve(out)));
+}

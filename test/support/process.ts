@@ -16,9 +16,18 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs a built CLI without blocking this process (servers the CLI talks to may live in it). */
-export function runCli(entry: string, args: string[], env: Record<string, string | undefined>): Promise<CliResult> {
+/**
+ * Runs a built CLI without blocking this process (servers the CLI talks to may live in it); `stdin`, when given,
+ * is written to its standard input (a pipe, as `printf … | npm run …` gives it), which is then closed.
+ */
+export function runCli(
+  entry: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+  stdin?: string,
+): Promise<CliResult> {
   const child = spawn(process.execPath, [entry, ...args], { cwd: emptyDir(), env: childEnv(env) });
+  child.stdin.end(stdin ?? '');
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
