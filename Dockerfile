@@ -37,6 +37,9 @@ COPY package.json ./
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY bins ./bins
+# npm run's pre-step of the CLIs (hash-password, db:migrate, db:backup, …): with no TypeScript here it runs dist/
+# as it is, so `docker compose exec twiml-server npm run --silent hash-password` works inside the container.
+COPY scripts/ensure-build.js ./scripts/
 # The SQLite database and the spool (DATABASE_URL unset); mount a volume here to keep them across containers.
 RUN mkdir -m 0700 /app/data && chown node:node /app/data
 VOLUME /app/data

@@ -103,7 +103,10 @@ async function main() {
     const listing = docker('run', '--rm', '--entrypoint', 'sh', IMAGE, '-c', 'ls -A /app; echo ---; ls -A /app/node_modules');
     const [top, modules] = listing.split('---');
     const present = top.split('\n').filter(Boolean);
-    check('the app folder holds only bins, data, dist, node_modules and package.json', present.sort().join(',') === 'bins,data,dist,node_modules,package.json', present.join(' '));
+    check('the app folder holds only bins, data, dist, node_modules, package.json and scripts', present.sort().join(',') === 'bins,data,dist,node_modules,package.json,scripts', present.join(' '));
+    // The README's way to create an inbox user on the Docker path: an npm CLI inside the running container.
+    const hashed = spawnSync('docker', ['exec', '-i', name, 'npm', 'run', '--silent', 'hash-password'], { input: 'a long enough password\n', encoding: 'utf8' });
+    check('npm run hash-password works inside the container (no TypeScript, no sources)', hashed.status === 0 && /^scrypt:\d+:/m.test(hashed.stdout), (hashed.stderr || hashed.stdout).trim().split('\n').at(-1));
     const compilers = docker('run', '--rm', '--entrypoint', 'sh', IMAGE, '-c', 'for t in gcc g++ cc make python3; do command -v $t; done; true');
     check('no compiler or build tool in the final image', compilers === '', compilers.replace(/\n/g, ' ') || 'none');
     const ready = await fetch(`${origin}/readyz`);

@@ -116,3 +116,40 @@ describe('when a CLI is asked for --help', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe('when the CLIs run from a production install (npm prune --omit=dev, or the image)', () => {
+  /** A folder laid out as the systemd path leaves it: dist/ built, TypeScript pruned, package-lock.json rewritten. */
+  function productionInstall(withDist: boolean): string {
+    const dir = mkdtempSync(path.join(tmpdir(), 'twiml-prod-'));
+    mkdirSync(path.join(dir, 'scripts'));
+    copyFileSync(path.join(ROOT, 'scripts/ensure-build.js'), path.join(dir, 'scripts/ensure-build.js'));
+    if (withDist) {
+      mkdirSync(path.join(dir, 'dist/src'), { recursive: true });
+      writeFileSync(path.join(dir, 'dist/src/server.js'), '');
+      writeFileSync(path.join(dir, 'dist/.tsbuildinfo'), '');
+    }
+    mkdirSync(path.join(dir, 'src'));
+    writeFileSync(path.join(dir, 'src/server.ts'), '');
+    // prune rewrites the lock file after the build: newer than the stamp.
+    writeFileSync(path.join(dir, 'package-lock.json'), '{}');
+    return dir;
+  }
+
+  it('then the existing build runs as it is: no compiler is looked for, nothing is printed', () => {
+    const dir = productionInstall(true);
+    const run = spawnSync(process.execPath, ['scripts/ensure-build.js'], { cwd: dir, encoding: 'utf8' });
+    expect([run.status, run.stderr]).toEqual([0, '']);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('then a missing build is named with the commands that make it, instead of a crash in tsc', () => {
+    const dir = productionInstall(false);
+    const run = spawnSync(process.execPath, ['scripts/ensure-build.js'], { cwd: dir, encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(
+      /dist\/ has not been built and TypeScript is not installed here: run `npm ci && npm run build`/,
+    );
+    expect(run.stderr).not.toMatch(/Cannot find module/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
