@@ -42,6 +42,7 @@ import { randomBytes } from 'node:crypto';
 import { binHandler } from '../routes/bins';
 import { callbacksRoutes } from '../routes/callbacks';
 import { healthHandler, readinessHandler } from '../routes/health';
+import { homeHandler } from '../routes/home';
 import { smsRoutes } from '../routes/sms';
 import { twimlRoutes } from '../routes/twiml';
 import { voiceRoutes } from '../routes/voice';
@@ -123,6 +124,15 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   });
   app.get('/healthz', healthHandler(appVersion(), recorder));
   app.get('/readyz', readinessHandler(store, recorder));
+  app.get(
+    '/',
+    homeHandler({
+      version: appVersion(),
+      publicBaseUrl: config.publicBaseUrl && stripCredentials(config.publicBaseUrl),
+      inboxOn: config.inbox.users.size > 0,
+      production: config.env === 'production',
+    }),
+  );
 
   // Every TwiML document passes one egress policy on its way out; documents that depend only on config are
   // checked once, here (one that breaks the policy stops the start with EgressRefusedError).

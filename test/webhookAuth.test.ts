@@ -10,7 +10,7 @@ import { runCall, type Step } from '../src/simulator/voiceCall';
 import { startAppServer } from './support/appServer';
 import { TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, testConfig, testEnv } from './support/config';
 import { captureLogs } from './support/logs';
-import { ALL_ROUTES } from './support/routes';
+import { TWILIO_ROUTES } from './support/routes';
 import { signedJson } from './support/signing';
 import { parseTwiml } from './support/twiml';
 
@@ -34,7 +34,7 @@ function post(path: string, options: { authorization?: string; signedFor?: strin
 }
 
 describe('when PUBLIC_BASE_URL carries user:password@', () => {
-  it.each(ALL_ROUTES.filter((r) => r !== '/healthz' && r !== '/readyz').map((r) => [r]))(
+  it.each(TWILIO_ROUTES.map((r) => [r]))(
     'then %s without credentials is challenged with 401 and a Basic WWW-Authenticate, never TwiML',
     async (route) => {
       const res = await post(route);

@@ -25,4 +25,7 @@ export const TWILIO_ROUTES = [
   '/callbacks/transcription',
 ] as const;
 
-export const ALL_ROUTES = ['/healthz', '/readyz', ...TWILIO_ROUTES] as const;
+/** Unsigned GET routes for people and probes. */
+export const PROBE_ROUTES = ['/', '/healthz', '/readyz'] as const;
+
+export const ALL_ROUTES = [...PROBE_ROUTES, ...TWILIO_ROUTES] as const;
