@@ -18,11 +18,14 @@ const root = path.resolve(__dirname, '..');
 const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
 const envExample = readFileSync(path.join(root, '.env.example'), 'utf8');
 
-/** The lines starting with `prefix` in the first sh block after the README heading `heading`. */
+/** The lines starting with `prefix` in the first sh block after the README heading `heading` that has any. */
 function readmeLines(heading: string, prefix: string): string[] {
   const section = readme.slice(readme.indexOf(heading));
-  const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
-  return block.split('\n').filter((l) => l.startsWith(prefix));
+  for (const [, block] of section.matchAll(/```sh\n([\s\S]*?)```/g)) {
+    const lines = (block as string).split('\n').filter((l) => l.startsWith(prefix));
+    if (lines.length > 0) return lines;
+  }
+  return [];
 }
 
 const readmeCurlLines = () => readmeLines('### Try every route with curl', 'curl ');
@@ -141,8 +144,11 @@ describe('when a reader runs the simulator commands from the README', () => {
   it('then each call and sms line exits 0 against a running server', async () => {
     const running = await startAppServer({ FORWARD_TO: '+15557654321', OUTBOUND_ALLOWLIST: '+15557654321' });
     try {
-      const lines = readmeLines('## Simulator', 'npm run --silent simulate -- ');
-      expect(lines.length).toBeGreaterThanOrEqual(6);
+      const lines = [
+        ...readmeLines('## Quick start', 'npm run --silent simulate -- '),
+        ...readmeLines('## Simulator', 'npm run --silent simulate -- '),
+      ];
+      expect(lines.length).toBeGreaterThanOrEqual(7);
       for (const line of lines) {
         const args = shellWords(line.replaceAll('http://localhost:3000', running.url)).slice(5);
         const result = await runCli(SIMULATE_ENTRY, args, testEnv());
