@@ -71,6 +71,14 @@ describe('when a call walks /twiml/simulring with whispers', () => {
     expect(verbs(result).at(-1)?.verb).toBe('Hangup');
   });
 
+  it.each(['#', '*', '0'])(
+    'then with HumanCheck a called party who presses %s accepts the call too ("Press any key")',
+    async (key) => {
+      const result = await call(`${simulring}&HumanCheck=true`, { dial: ['answered'], callee: [{ digits: key }] });
+      expect(verbs(result).find((s) => s.verb === 'Dial')?.result).toBe('answered, 30 s');
+    },
+  );
+
   it('then without HumanCheck (as the original) a called party who presses nothing is connected: the first to answer takes the call', async () => {
     const result = await call(simulring, { dial: ['answered'] });
     expect(verbs(result).find((s) => s.verb === 'Dial')?.result).toBe('answered, 30 s');

@@ -184,8 +184,11 @@ describe('/twiml/forward', () => {
     ['DialBridged=true', { DialCallStatus: 'completed', DialBridged: 'true' }, ['Hangup']],
     ['no DialBridged, completed', { DialCallStatus: 'completed' }, ['Hangup']],
     ['no DialBridged, busy', { DialCallStatus: 'busy' }, ['Redirect']],
+    // API version 2008-08-01 (forward.php:36, simulring.php:43, findme.php:45 read it)
+    ['the legacy DialStatus=answered', { DialStatus: 'answered' }, ['Hangup']],
+    ['the legacy DialStatus=no-answer', { DialStatus: 'no-answer' }, ['Redirect']],
   ])('after the dial, %s → %j', async (_, dialed, expected) => {
-    for (const path of ['/twiml/forward', '/twiml/simulring', '/twiml/callme']) {
+    for (const path of ['/twiml/forward', '/twiml/simulring', '/twiml/callme', '/twiml/findme']) {
       const doc = await twiml(path, { Dial: 'true', FailUrl: '/voice' }, { ...CALL, ...dialed });
       expect(verbs(doc)).toEqual(expected);
     }
@@ -320,6 +323,7 @@ describe('/twiml/whisper', () => {
     const gather = only(doc, 'Gather');
     expect(gather.attrs).toEqual({
       numDigits: '1',
+      finishOnKey: '',
       action: `${PUBLIC_BASE}/twiml/whisper?HumanCheck=true`,
       method: 'POST',
     });

@@ -100,7 +100,9 @@ export interface WhisperTwimletInput {
 /** whisper: the called party hears who is calling and presses a key to accept. */
 export function whisperTwimlet(input: WhisperTwimletInput): string {
   const response = new VoiceResponse();
-  const gather = response.gather({ numDigits: 1, action: input.actionUrl, method: 'POST' });
+  // finishOnKey '': every key accepts, # included (Twilio's default '#' would end the <Gather> with no input and
+  // fall through to the hang-up below).
+  const gather = response.gather({ numDigits: 1, finishOnKey: '', action: input.actionUrl, method: 'POST' });
   const spelled = input.from.replace(/\S/g, '$&. ').trim();
   sayOrPlay(gather, input.message ?? `You are receiving a call from ${spelled} Press any key to accept.`, input.say);
   // No key pressed: with HumanCheck it is probably voicemail, so hang up rather than connect.

@@ -1,7 +1,8 @@
 // Owns reading what Twilio reports at a verb's action: did a <Dial> connect the caller, and did a <Record>
 // keep a message. Both read Twilio's call data, so old and current Twilio behaviour give the same answer:
-//   - <Dial>: DialBridged ("true"/"false") when Twilio sends it, else DialCallStatus. A whispered leg that
-//     the called party declined ends "completed" without a bridge: only DialBridged tells.
+//   - <Dial>: DialBridged ("true"/"false") when Twilio sends it, else DialCallStatus, else the 2008-08-01 API's
+//     DialStatus ("answered"), as the original twimlets read it. A whispered leg that the called party declined
+//     ends "completed" without a bridge: only DialBridged tells.
 //   - <Record>: Twilio now requests the action even for a silent recording (older Twilio skipped it), and a
 //     recording detected as silent may end "absent" (warning 16102). A message is a recording URL with a
 //     duration of at least one second; "hangup" in Digits says the caller hung up while recording.
@@ -12,7 +13,8 @@ const CONNECTED_STATUS = new Set(['completed', 'answered']);
 export function dialConnected(call: DialActionParams): boolean {
   const bridged = call.DialBridged?.toLowerCase();
   if (bridged === 'true' || bridged === 'false') return bridged === 'true';
-  return CONNECTED_STATUS.has(call.DialCallStatus ?? '');
+  if (call.DialCallStatus) return CONNECTED_STATUS.has(call.DialCallStatus);
+  return call.DialStatus === 'answered';
 }
 
 export interface RecordingOutcome {

@@ -62,6 +62,9 @@ export const DIAL_ACTION = [
   'DialSipCallId',
   'DialSipResponseCode',
   'RecordingUrl',
+  // API version 2008-08-01's name for the outcome ("answered" when connected); numbers still configured for it
+  // send it, and the original twimlets accept it (forward.php, findme.php, simulring.php).
+  'DialStatus',
 ] as const;
 
 /** <Record>'s action: the recording, and Digits (the key that ended it, or "hangup"). */
