@@ -183,7 +183,7 @@ describe('when our service layer places an outbound call', () => {
     expect(app.logs.entries().some((e) => e.callback === 'recording' && e.callSid === plainSid)).toBe(false);
   });
 
-  it('then a message sent through the API gets queued, sent and delivered callbacks, accepted by our app', async () => {
+  it('then a message sent through the API gets sent and delivered callbacks (none for its initial queued status), accepted by our app', async () => {
     const res = await fetch(`${app.url}/api/messages`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${API_TOKEN}`, 'Content-Type': 'application/json' },
@@ -192,7 +192,7 @@ describe('when our service layer places an outbound call', () => {
     const { sid } = (await res.json()) as { sid: string };
     await twilio.idle();
     const logged = app.logs.entries().filter((e) => e.callback === 'message-status' && e.messageSid === sid);
-    expect(logged.map((e) => e.status)).toEqual(['queued', 'sent', 'delivered']);
+    expect(logged.map((e) => e.status)).toEqual(['sent', 'delivered']);
   });
 });
 
@@ -219,8 +219,8 @@ describe('when messages do not reach the handset', () => {
       await failing.idle();
       const statuses = (sid: string) =>
         sender.logs.entries().filter((e) => e.callback === 'message-status' && e.messageSid === sid);
-      expect(statuses(undelivered).map((e) => e.status)).toEqual(['queued', 'sent', 'undelivered']);
-      expect(statuses(failed).map((e) => e.status)).toEqual(['queued', 'failed']);
+      expect(statuses(undelivered).map((e) => e.status)).toEqual(['sent', 'undelivered']);
+      expect(statuses(failed).map((e) => e.status)).toEqual(['failed']);
       expect(statuses(undelivered).at(-1)).toMatchObject({ errorCode: '30003' });
       expect(statuses(failed).at(-1)).toMatchObject({ errorCode: '30008' });
       expect(failing.messages.get(failed)).toMatchObject({ status: 'failed', error_code: 30008 });

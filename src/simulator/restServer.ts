@@ -2,7 +2,7 @@
 // account's IncomingPhoneNumbers (list by PhoneNumber, update URLs) and recordings' media (MP3, with Range)
 // — Basic auth, form bodies, realistic JSON resources, Twilio's JSON errors, every request recorded, faults
 // on demand — and that, when asked to, executes what it creates: a call is played out against its Url with
-// signed status callbacks, a message gets its queued / sent / delivered callbacks.
+// signed status callbacks, a message gets its sent / delivered callbacks (none for its initial queued status).
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { newSid, runCall, type CallResult, type CallScript } from './voiceCall';
@@ -426,7 +426,10 @@ export class TwilioApiServer {
     const outcome = outcomes[this.messageOutcomeIndex++] ?? 'delivered';
     // Twilio's error codes for the two endings: 30003 unreachable handset, 30008 unknown error.
     const errorCode = outcome === 'undelivered' ? '30003' : outcome === 'failed' ? '30008' : undefined;
-    const statuses = outcome === 'failed' ? ['queued', 'failed'] : ['queued', 'sent', outcome];
+    // The message was created queued; Twilio sends no status callback for that initial status ("A status
+    // callback request is not sent for the initial status of a newly created Message resource": Outbound Message
+    // Status in Status Callbacks), only for each change after it.
+    const statuses = outcome === 'failed' ? ['failed'] : ['sent', outcome];
     for (const status of statuses) {
       message.status = status;
       const final = status === outcome && errorCode !== undefined;
