@@ -50,14 +50,14 @@ describe('when `simulate call` calls our /voice', () => {
     expect(parsed.steps.filter((s) => s.type === 'verb').map((s) => s.verb)).toContain('Dial');
   });
 
-  it('then a wrong auth token makes our app answer 403, reported as 11200 with exit 1', async () => {
+  it('then a wrong auth token makes our app answer 403, reported as 11217 with exit 1', async () => {
     const result = await runCli(SIMULATE_ENTRY, ['call', '--url', `${app.url}/voice`], {
       ...env,
       TWILIO_AUTH_TOKEN: 'a'.repeat(32),
     });
     expect(result.status).toBe(1);
     expect(result.stdout).toMatch(/→ POST \/voice\s+403/);
-    expect(result.stdout).toMatch(/✗ 11200 HTTP retrieval failure: 403 Forbidden/);
+    expect(result.stdout).toMatch(/✗ 11217 HTTP error response code: 403 Forbidden/);
     expect(result.stdout.trimEnd().split('\n').at(-1)).toMatch(/^call failed in 1 request/);
   });
 });

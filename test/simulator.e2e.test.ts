@@ -115,12 +115,12 @@ describe('when a caller walks every branch of the menu', () => {
 });
 
 describe('when the simulator holds a forged auth token', () => {
-  it('then our app answers 403, the simulator reports 11200, and the app logs the rejection', async () => {
+  it('then our app answers 403, the simulator reports 11217, and the app logs the rejection', async () => {
     const result = await inboundCall({ inputs: [{ digits: '2' }] }, 'f'.repeat(32));
     expect(result.status).toBe('failed');
     expect(result.error).toMatchObject({
-      code: 11200,
-      message: expect.stringMatching(/^HTTP retrieval failure: 403 Forbidden/),
+      code: 11217,
+      message: expect.stringMatching(/^HTTP error response code: 403 Forbidden/),
     });
     expect(requestPaths(result)).toEqual(['/voice 403']);
     expect(

@@ -398,8 +398,8 @@ describe('when the far side misbehaves, the call stops with Twilio’s error cod
   });
 
   it.each([
-    [{ status: 500, body: 'boom' }, 11200, /HTTP retrieval failure: 500/],
-    [{ status: 403, body: 'Forbidden', contentType: 'text/plain' }, 11200, /HTTP retrieval failure: 403/],
+    [{ status: 500, body: 'boom' }, 11217, /HTTP error response code: 500/],
+    [{ status: 403, body: 'Forbidden', contentType: 'text/plain' }, 11217, /HTTP error response code: 403/],
     [{ body: '{"a":1}', contentType: 'application/json' }, 12300, /Invalid Content-Type: "application\/json"/],
     [{ body: `<Response><Say>${'x'.repeat(70_000)}</Say></Response>` }, 11750, /too large/],
     [{ body: twiml(''), delayMs: 1000 }, 11205, /no answer within 300 ms/],
@@ -419,8 +419,8 @@ describe('when the far side misbehaves, the call stops with Twilio’s error cod
     host.set('/start', twiml('<Say>Hi</Say><Redirect>/broken</Redirect>'));
     host.set('/broken', { status: 500 });
     const result = await call();
-    expect(result).toMatchObject({ status: 'completed', error: { code: 11200 } });
-    expect(callTranscript(result)).toMatch(/✗ 11200 HTTP retrieval failure: 500/);
+    expect(result).toMatchObject({ status: 'completed', error: { code: 11217 } });
+    expect(callTranscript(result)).toMatch(/✗ 11217 HTTP error response code: 500/);
   });
 });
 

@@ -1,6 +1,6 @@
 // Owns the one error path: a 404 for unknown paths, and an error handler that answers in the caller's terms:
 // TwiML for Twilio webhooks that passed the signature check, a bad twimlet parameter included (so a caller
-// never hears "an application error has occurred", 11200: they hear a short apology, and the reason is
+// never hears "an application error has occurred", 11217: they hear a short apology, and the reason is
 // logged), JSON for everything else, and for an API preview of a route (so the API can name the reason).
 // Never HTML, never a stack trace.
 import type { ErrorRequestHandler, RequestHandler } from 'express';

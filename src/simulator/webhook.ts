@@ -1,6 +1,6 @@
 // Owns requests as Twilio sends them: form-encoded POST (or GET with the parameters in the query), an
 // X-Twilio-Signature from the twilio package, Twilio's 15 s timeout and 64 kB limit, and failures reported
-// with Twilio's error codes (11200 retrieval failure, 11205 connection failure or timeout, 11750 too large).
+// with Twilio's error codes (11217 a 4xx or 5xx answer, 11205 connection failure or timeout, 11750 too large).
 // A URL with user:password@ is fetched as Twilio does (HTTP authentication): first without credentials, and
 // again with them once the answer is 401 with a Basic WWW-Authenticate challenge; the signature covers the URL
 // as configured, credentials included. What is reported (steps, transcripts) never shows the password.
@@ -112,7 +112,9 @@ export async function sendWebhook(request: WebhookRequest): Promise<WebhookAnswe
   if (Buffer.byteLength(body) > MAX_BODY_BYTES)
     return fail(11750, 'TwiML response body too large (over 64 kB)', res.status);
   if (res.status < 200 || res.status > 299) {
-    return fail(11200, `HTTP retrieval failure: ${res.status} ${res.statusText}`.trim(), res.status);
+    // 11217, "HTTP error response code": "your server responded with a 4xx or 5xx status code" (Twilio's error
+    // dictionary; older debugger entries called it 11200, "HTTP retrieval failure").
+    return fail(11217, `HTTP error response code: ${res.status} ${res.statusText}`.trim(), res.status);
   }
   const contentType = (res.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   return { ok: true, url, status: res.status, contentType, body, ms: Date.now() - started };
