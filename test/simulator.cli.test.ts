@@ -31,7 +31,9 @@ describe('when `simulate call` calls our /voice', () => {
     expect(lines.find((l) => l.includes('Record'))).toMatch(/^ {2}Record {3}max 120 s, beep\s+← 7 s recording$/);
     expect(lines.find((l) => l.includes('⇢ recording'))).toMatch(/204 \/callbacks\/recording$/);
     expect(lines).toContain('  Say      "Thanks for your message. Goodbye."');
-    expect(lines.at(-2)).toBe('  Hangup');
+    expect(lines.at(-3)).toBe('  Hangup');
+    // The number's status callback, where setup-number points it, once the call has ended.
+    expect(lines.at(-2)).toMatch(/^ {2}⇢ call completed +204 \/callbacks\/call-status$/);
     expect(lines.at(-1)).toMatch(/^call completed in 3 requests, \d+ s \(CA[0-9a-f]{32}\)$/);
   });
 

@@ -65,7 +65,8 @@ async function main(): Promise<void> {
       const apiError = new TwilioApiError({ status: rest.status, code: rest.code, message: rest.message ?? '' });
       fail(`error: ${apiError.message}`, 1);
     }
-    fail(`error: could not reach Twilio (${(err as { code?: string }).code ?? 'unexpected failure'})`, 1);
+    const reason = (err as { code?: string }).code ?? 'unexpected failure';
+    fail(`error: could not reach the Twilio API at ${config.twilioApi.baseUrl} (TWILIO_API_BASE_URL): ${reason}`, 1);
   }
 }
 

@@ -6,19 +6,24 @@
 import { parseArgs } from 'node:util';
 import type { Config } from '../config';
 import { configOrExit, settingsSource } from '../processConfig';
-import { TwilioApiServer } from '../simulator/restServer';
+import { SIMULATOR_RECORDINGS, TwilioApiServer } from '../simulator/restServer';
 import { runInboundSms } from '../simulator/inboundSms';
 import { callTranscript, smsTranscript } from '../simulator/transcript';
 import { runCall, type CallScript, type CallerInput, type DialOutcome } from '../simulator/voiceCall';
 import { methodOf } from '../simulator/webhook';
+import { basicAuthorization } from '../http/urlCredentials';
 
 const USAGE = `Usage:
   npm run --silent simulate -- call --url URL [caller actions] [options]
   npm run --silent simulate -- sms  --url URL --body TEXT [--media-url URL ...] [options]
-  npm run --silent simulate -- serve [--port 4010] [caller actions]
+  npm run --silent simulate -- serve [--port 4010] [--number +1555…] [caller actions]
 
 call    Calls URL as Twilio calls a number's voice webhook and plays out the TwiML: prompts, menus,
         dialling, recording, redirects, status and recording callbacks. Prints one line per step.
+        When the call ends, its status callback goes where setup-number points the number's:
+        /callbacks/call-status on the URL's server (--status-callback, --no-status-callback).
+        With TWILIO_API_BASE_URL naming a running \`simulate serve\`, the call's recordings are handed to
+        it, so an app using the same TWILIO_API_BASE_URL plays them as it would play Twilio's.
 sms     Texts URL as Twilio calls a number's messaging webhook and prints each <Message> reply.
 serve   Serves Twilio's REST API (Calls, Messages) on --port: point an app's TWILIO_API_BASE_URL at it,
         or any twilio client, and every call placed is played out and its transcript printed.
@@ -39,7 +44,12 @@ Options:
   --method GET|POST     how to call it (default POST)
   --from NUMBER         the caller (default +15550001111)
   --to NUMBER           the number called (default TWILIO_PHONE_NUMBER or +15550006666)
+  --status-callback URL call only: where the call's completed status callback goes
+                        (default: /callbacks/call-status on the --url's server)
+  --no-status-callback  call only: send none (a number with no status callback configured)
   --port N              serve only: port to listen on (default 4010)
+  --number NUMBER       serve only: a phone number the account owns (repeat for more), so that
+                        setup-number can be rehearsed against it
   --json                print the result as JSON instead of a transcript
   -h, --help            this text
 
@@ -76,6 +86,9 @@ function parse() {
         'record-end': { type: 'string', multiple: true },
         queue: { type: 'string' },
         port: { type: 'string' },
+        number: { type: 'string', multiple: true },
+        'status-callback': { type: 'string' },
+        'no-status-callback': { type: 'boolean' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -139,6 +152,9 @@ async function serve(parsed: Parsed, config: Config): Promise<void> {
   }
   const port = Number(parsed.values.port ?? 4010);
   if (!Number.isInteger(port) || port < 0 || port > 65535) usageError('--port takes a port number');
+  const numbers = parsed.values.number ?? [];
+  for (const number of numbers)
+    if (!/^\+[1-9]\d{7,14}$/.test(number)) usageError(`--number takes E.164, got "${number}"`);
   const server = await TwilioApiServer.start({
     accountSid,
     authToken,
@@ -152,12 +168,48 @@ async function serve(parsed: Parsed, config: Config): Promise<void> {
         process.stdout.write(`message ${sid} ${status} → callback ${httpStatus ?? 'failed'}\n`),
     },
   });
+  for (const number of numbers) server.addNumber(number);
   process.stdout.write(
-    `Twilio REST simulator on ${server.url} (account ${accountSid}); set TWILIO_API_BASE_URL=${server.url}\n`,
+    `Twilio REST simulator on ${server.url} (account ${accountSid}${numbers.length ? `, numbers ${numbers.join(' ')}` : ''}); set TWILIO_API_BASE_URL=${server.url}\n`,
   );
   const stop = () => void server.close().then(() => process.exit(0));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+/** Where a call's status callback goes: the number's, as setup-number sets it, unless told otherwise. */
+function statusCallbackFor(url: string, values: Parsed['values']) {
+  if (values['no-status-callback']) return undefined;
+  const target = values['status-callback'] ?? new URL('/callbacks/call-status', url).toString();
+  if (!URL.canParse(target)) usageError(`--status-callback must be an absolute http(s) URL, got "${target}"`);
+  return { url: target, method: 'POST' as const, events: ['completed'] };
+}
+
+/**
+ * With TWILIO_API_BASE_URL naming a simulator (anything but Twilio's own API), the recordings a call makes are
+ * handed to it (POST /simulator/Recordings) so that its media can be fetched there; undefined for Twilio.
+ */
+function recordingHandOver(config: Config) {
+  const base = config.twilioApi.baseUrl.replace(/\/+$/, '');
+  const { accountSid, authToken } = config.twilio;
+  if (/^https:\/\/api\.twilio\.com$/i.test(base) || !accountSid || !authToken) return undefined;
+  const sent: Array<Promise<string | undefined>> = [];
+  return {
+    apiBaseUrl: base,
+    add: (recordingSid: string, seconds: number) =>
+      void sent.push(
+        fetch(`${base}${SIMULATOR_RECORDINGS}`, {
+          method: 'POST',
+          headers: { Authorization: basicAuthorization(accountSid, authToken) },
+          body: new URLSearchParams({ RecordingSid: recordingSid, Seconds: String(seconds) }),
+        }).then(
+          (res) => (res.ok ? undefined : `recording ${recordingSid} not handed to ${base}: it answered ${res.status}`),
+          (err: Error) =>
+            `recording ${recordingSid} not handed to ${base} (TWILIO_API_BASE_URL): ${(err.cause as Error | undefined)?.message ?? err.message}`,
+        ),
+      ),
+    settled: async () => (await Promise.all(sent)).filter(Boolean).join('\n') || undefined,
+  };
 }
 
 async function main(): Promise<void> {
@@ -178,7 +230,17 @@ async function main(): Promise<void> {
     authToken: config.twilio.authToken,
   };
   if (command === 'call') {
-    const result = await runCall(common, scriptFrom(parsed));
+    const handOver = recordingHandOver(config);
+    const result = await runCall(
+      {
+        ...common,
+        statusCallback: statusCallbackFor(common.url, values),
+        ...(handOver ? { apiBaseUrl: handOver.apiBaseUrl, onRecording: handOver.add } : {}),
+      },
+      scriptFrom(parsed),
+    );
+    const handedOver = await handOver?.settled();
+    if (handedOver) process.stderr.write(`${handedOver}\n`);
     process.stdout.write(`${values.json ? JSON.stringify(result, null, 2) : callTranscript(result)}\n`);
     process.exit(result.error ? 1 : 0);
   }

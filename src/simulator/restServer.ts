@@ -46,6 +46,8 @@ export interface TwilioApiOptions {
 }
 
 const API = '/2010-04-01/Accounts/';
+/** The simulator's own endpoint (not Twilio's): recordings of calls played elsewhere, by `simulate call`. */
+export const SIMULATOR_RECORDINGS = '/simulator/Recordings';
 const E164 = /^\+[1-9]\d{7,14}$/;
 
 const sid = newSid;
@@ -155,6 +157,20 @@ export class TwilioApiServer {
     this.recordings.set(recordingSid, seconds);
   }
 
+  /**
+   * POST /simulator/Recordings (RecordingSid, Seconds; the account's Basic auth): not Twilio's API but the
+   * simulator's own, through which `simulate call` hands the recordings of a call it played to this server, so
+   * an app whose TWILIO_API_BASE_URL is this server can fetch their audio as it fetches Twilio's.
+   */
+  private registerRecording(res: ServerResponse, params: FormParams): void {
+    const recordingSid = first(params.RecordingSid) ?? '';
+    const seconds = Number(first(params.Seconds));
+    if (!/^RE[0-9a-f]{32}$/.test(recordingSid) || !Number.isInteger(seconds) || seconds < 0)
+      return this.json(res, 400, errorBody(400, 20001, 'RecordingSid (RE…) and Seconds (a whole number) are required'));
+    this.addRecording(recordingSid, seconds);
+    this.json(res, 201, { sid: recordingSid, duration: String(seconds) });
+  }
+
   /** Requests that reached a Calls or Messages endpoint. */
   requestsTo(kind: 'Calls' | 'Messages' | 'IncomingPhoneNumbers' | 'Recordings'): RecordedRequest[] {
     return this.requests.filter((r) => r.path.includes(`/${kind}`));
@@ -191,6 +207,7 @@ export class TwilioApiServer {
         detail: 'Your AccountSid or AuthToken was incorrect.',
       });
     }
+    if (path === SIMULATOR_RECORDINGS && req.method === 'POST') return this.registerRecording(res, parseForm(body));
     const media = /^\/2010-04-01\/Accounts\/([^/]+)\/Recordings\/(RE[0-9a-f]{32})(\.mp3|\.wav)?$/.exec(path);
     if (media && media[1] === this.options.accountSid && req.method === 'GET')
       return this.recordingMedia(req, res, media[2] as string, path);
@@ -382,6 +399,7 @@ export class TwilioApiServer {
         callSid: call.sid as string,
         accountSid: this.options.accountSid,
         authToken: this.options.authToken,
+        apiBaseUrl: this.url,
         onRecording: (recordingSid, seconds) => this.addRecording(recordingSid, seconds),
         statusCallback: statusUrl
           ? { url: statusUrl, method: methodOf(first(p.StatusCallbackMethod)), events }

@@ -56,6 +56,8 @@ export interface CallSpec {
   /** Signs every request; without it requests go unsigned. */
   readonly authToken?: string;
   readonly statusCallback?: StatusCallback;
+  /** Origin of the REST API the recording and transcription URLs name (default Twilio's, https://api.twilio.com). */
+  readonly apiBaseUrl?: string;
   /** Told of every recording the call makes (the REST side then serves its audio). */
   readonly onRecording?: (recordingSid: string, seconds: number) => void;
   /** Stop after this many TwiML documents (a test's cut-off; unset, only time and silence limit a call). */
@@ -156,6 +158,10 @@ class CallRun {
   private hangUpAtLimit(): void {
     this.seconds = Math.max(this.seconds, this.maxSeconds);
     this.hungUp = true;
+  }
+
+  private get apiBase(): string {
+    return (this.spec.apiBaseUrl ?? 'https://api.twilio.com').replace(/\/+$/, '');
   }
 
   private get direction() {
@@ -473,7 +479,7 @@ class CallRun {
     const seconds = ending === 'absent' ? 0 : Math.min(this.script.recordSeconds ?? 5, maxLength);
     const beep = verb.attrs.playBeep === 'false' ? '' : ', beep';
     const recordingSid = newSid('RE');
-    const recordingUrl = `https://api.twilio.com/${API_VERSION}/Accounts/${this.spec.accountSid}/Recordings/${recordingSid}`;
+    const recordingUrl = `${this.apiBase}/${API_VERSION}/Accounts/${this.spec.accountSid}/Recordings/${recordingSid}`;
     this.seconds += seconds || number(verb.attrs.timeout, 5);
     const heard = seconds > 0 ? `${seconds} s recording` : 'silence';
     this.steps.push({
@@ -516,7 +522,7 @@ class CallRun {
           RecordingSid: recordingSid,
           RecordingUrl: recordingUrl,
           TranscriptionSid: transcriptionSid,
-          TranscriptionUrl: `https://api.twilio.com/${API_VERSION}/Accounts/${this.spec.accountSid}/Transcriptions/${transcriptionSid}`,
+          TranscriptionUrl: `${this.apiBase}/${API_VERSION}/Accounts/${this.spec.accountSid}/Transcriptions/${transcriptionSid}`,
           TranscriptionStatus: 'completed',
           TranscriptionText: this.script.transcription ?? 'This is a simulated voicemail.',
         }),
