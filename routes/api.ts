@@ -9,7 +9,7 @@
 //   GET  /api/voicemails/:id            — one voicemail
 //   POST /api/voicemails/:id/listened   — mark it listened → 204
 //   GET  /api/voicemails/:id/audio      — the recording (MP3), streamed from Twilio with the account's credentials
-//   GET  /api/notifications             — the outbox: ?status=pending|sending|sent|failed
+//   GET  /api/notifications             — the outbox, newest first: ?status=pending|sending|sent|failed&before=&limit=
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { sendRecordingAudio } from '../src/http/recordingAudio';
@@ -70,7 +70,13 @@ const listQuery = z
   })
   .strict();
 
-const outboxQuery = z.object({ status: z.enum(['pending', 'sending', 'sent', 'failed']).optional() }).strict();
+const outboxQuery = z
+  .object({
+    status: z.enum(['pending', 'sending', 'sent', 'failed']).optional(),
+    before: listQuery.shape.before,
+    limit: listQuery.shape.limit,
+  })
+  .strict();
 
 function problemsOf(issues: z.core.$ZodIssue[]): ValidationError {
   return new ValidationError(
@@ -123,7 +129,9 @@ async function storeThenTwilio<S extends { status: string }, T>(
   try {
     return { ...(merge(stored, await ask()) as object), source: stored ? 'store+twilio' : 'twilio' };
   } catch (err) {
-    if (stored && err instanceof ServiceError && err.httpStatus >= 500) return { ...stored, source: 'store' };
+    // What we hold wins over whatever Twilio says about it (not found in this account, unreachable, no
+    // credentials): the row is answered as stored, with the reason Twilio could not add to it.
+    if (stored && err instanceof ServiceError) return { ...stored, source: 'store', twilio: err.message };
     throw err;
   }
 }
@@ -196,7 +204,7 @@ export function apiRouter(options: ApiOptions): Router {
         direction: s?.direction ?? t.direction,
         from: s?.from ?? t.from,
         to: s?.to ?? t.to,
-        body: s?.body ?? null,
+        body: s?.body ?? t.body,
         mediaUrls: s?.mediaUrls ?? [],
         status: t.status,
         errorCode: t.errorCode === null ? (s?.errorCode ?? null) : String(t.errorCode),
@@ -234,7 +242,12 @@ export function apiRouter(options: ApiOptions): Router {
   router.get('/notifications', async (req, res) => {
     const parsed = outboxQuery.safeParse(req.query);
     if (!parsed.success) throw problemsOf(parsed.error.issues);
-    res.json({ items: await store.outbox.list(parsed.data.status) });
+    const { status, before, limit } = parsed.data;
+    const cursor = before === undefined ? undefined : decodeCursor(before);
+    if (before !== undefined && !cursor) {
+      throw new ValidationError([{ field: 'before', message: "must be a previous page's next value" }]);
+    }
+    res.json(await store.outbox.list({ status, before: cursor, limit: limit ?? DEFAULT_PAGE }));
   });
 
   return router;

@@ -173,6 +173,34 @@ describe('when a status is read through GET /api/calls/:sid and /api/messages/:s
     });
   });
 
+  it('then a call the store holds but Twilio does not know is answered as stored, saying why Twilio added nothing', async () => {
+    const { app } = appFor();
+    const created = await post(app, '/api/calls', { to: '+15551234567', message: 'hi' });
+    twilioApi.calls.delete(created.body.sid); // e.g. placed with another account, or through another simulator
+    const res = await request(app).get(`/api/calls/${created.body.sid}`).set('Authorization', `Bearer ${API_TOKEN}`);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      sid: created.body.sid,
+      to: '+15551234567',
+      status: 'queued',
+      source: 'store',
+      twilio: expect.stringMatching(/404/),
+    });
+  });
+
+  it('then a text only Twilio knows comes back with the body Twilio holds', async () => {
+    const { app } = appFor();
+    const made = await fetch(`${twilioApi.url}/2010-04-01/Accounts/${TEST_ACCOUNT_SID}/Messages.json`, {
+      method: 'POST',
+      headers: { Authorization: `Basic ${Buffer.from(`${TEST_ACCOUNT_SID}:${TEST_AUTH_TOKEN}`).toString('base64')}` },
+      body: new URLSearchParams({ To: '+15551234567', From: '+15550006666', Body: 'sent from elsewhere' }),
+    });
+    const { sid } = (await made.json()) as { sid: string };
+    const res = await request(app).get(`/api/messages/${sid}`).set('Authorization', `Bearer ${API_TOKEN}`);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ sid, body: 'sent from elsewhere', source: 'twilio' });
+  });
+
   it('then an unknown sid is Twilio’s 404, and a malformed one is our 400 without asking Twilio', async () => {
     const { app } = appFor();
     const missing = await request(app)

@@ -45,7 +45,7 @@ describe('when the API lists what the store holds', () => {
     expect((await auth(request(app).get('/api/voicemails/7'))).status).toBe(404);
     expect((await auth(request(app).post('/api/voicemails/7/listened'))).status).toBe(404);
     expect((await auth(request(app).get('/api/voicemails/7/audio'))).status).toBe(404);
-    expect((await auth(request(app).get('/api/notifications'))).body).toEqual({ items: [] });
+    expect((await auth(request(app).get('/api/notifications'))).body).toEqual({ items: [], next: null });
   });
 
   it('then no list is open without the bearer token', async () => {

@@ -152,12 +152,18 @@ describe.each(BACKENDS)('when the store runs on $name', (backend) => {
       const page = await store.queries.listVoicemails({ limit: 10 });
       expect(page.items).toHaveLength(1);
       expect(page.items[0]).toMatchObject({ recordingSid: REC, durationSeconds: 7, silent: false, listened: false });
-      const outbox = await store.outbox.list();
+      const outbox = (await store.outbox.list({ limit: 200 })).items;
       expect(outbox.map((n) => `${n.topic} ${n.channel} ${n.status}`).sort()).toEqual([
         `voicemail:${page.items[0]?.id} email pending`,
         `voicemail:${page.items[0]?.id} sms pending`,
       ]);
       expect((await store.queries.getCall(CALL))?.path.map((s) => s.kind)).toEqual(['voicemail']);
+      // The outbox pages like every list: newest first, a cursor to the rest, nothing twice or left out.
+      const first = await store.outbox.list({ limit: 1 });
+      expect(first.next).not.toBeNull();
+      const rest = await store.outbox.list({ limit: 1, before: decodeCursor(first.next as string) });
+      expect(rest.next).toBeNull();
+      expect([...first.items, ...rest.items].map((n) => n.id)).toEqual(outbox.map((n) => n.id).sort((a, b) => b - a));
     });
 
     it('mark a silent recording as such: kept, listed only on request, never announced', async () => {
@@ -165,7 +171,7 @@ describe.each(BACKENDS)('when the store runs on $name', (backend) => {
       expect((await store.queries.listVoicemails({ limit: 10 })).items).toEqual([]);
       const all = await store.queries.listVoicemails({ limit: 10, includeSilent: true });
       expect(all.items.map((v) => v.silent)).toEqual([true]);
-      expect(await store.outbox.list()).toEqual([]);
+      expect((await store.outbox.list({ limit: 200 })).items).toEqual([]);
     });
 
     it('merge a transcript that arrives before the recording it belongs to', async () => {
@@ -322,7 +328,7 @@ describe.each(BACKENDS)('when the store runs on $name', (backend) => {
       await store.outbox.markFailed(sms?.id as number, 'Twilio 20500', new Date(later.getTime() + 60_000));
       expect(await store.outbox.claimDue(later, 10)).toEqual([]);
       expect((await store.outbox.claimDue(new Date(later.getTime() + 60_000), 10)).map((n) => n.id)).toEqual([sms?.id]);
-      expect((await store.outbox.list('sent')).map((n) => n.id)).toEqual([email?.id]);
+      expect((await store.outbox.list({ status: 'sent', limit: 200 })).items.map((n) => n.id)).toEqual([email?.id]);
     });
   });
 

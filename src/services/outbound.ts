@@ -48,6 +48,8 @@ export interface CallStatus extends Created {
 
 export interface MessageStatus extends Created {
   readonly direction: string;
+  /** The text as Twilio holds it (empty for media alone). */
+  readonly body: string;
   readonly from: string;
   readonly to: string;
   readonly numSegments: string;
@@ -351,6 +353,7 @@ export function createOutbound(deps: OutboundDeps): OutboundService {
         direction: message.direction,
         from: message.from,
         to: message.to,
+        body: message.body ?? '',
         numSegments: message.numSegments,
         errorCode: message.errorCode ?? null,
         errorMessage: message.errorMessage ?? null,

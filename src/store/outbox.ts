@@ -2,6 +2,7 @@
 // crashed sender's claim runs out), marking them sent or scheduling the next attempt, and listing them.
 import type { Db } from './database';
 import type { NotificationsTable } from './schema';
+import { pageOf, type Cursor } from './queries';
 
 export interface DueNotification {
   readonly id: number;
@@ -79,7 +80,8 @@ export function createOutboxTable(db: Db) {
         .execute();
     },
 
-    async list(status?: NotificationsTable['status']) {
+    /** Newest first, paged like the store's other lists (the cursor is the last row's time and id). */
+    async list(filter: { status?: NotificationsTable['status']; before?: Cursor; limit: number }) {
       let query = db
         .selectFrom('notifications')
         .select([
@@ -94,9 +96,11 @@ export function createOutboxTable(db: Db) {
           'sent_at',
         ])
         .orderBy('id', 'desc')
-        .limit(200);
-      if (status) query = query.where('status', '=', status);
-      return query.execute();
+        .limit(filter.limit + 1);
+      if (filter.status) query = query.where('status', '=', filter.status);
+      const before = filter.before;
+      if (before && /^\d{1,15}$/.test(before.id)) query = query.where('id', '<', Number(before.id));
+      return pageOf(await query.execute(), filter.limit, (row) => ({ at: row.created_at, id: String(row.id) }));
     },
   };
 }

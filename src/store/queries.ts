@@ -108,7 +108,8 @@ export interface StoredMessage {
   readonly statuses: MessageStatusChange[];
 }
 
-function pageOf<T>(rows: T[], limit: number, cursorOf: (row: T) => Cursor): Page<T> {
+/** The first `limit` rows of a query that asked for one more, and the cursor after them when there are more. */
+export function pageOf<T>(rows: T[], limit: number, cursorOf: (row: T) => Cursor): Page<T> {
   const more = rows.length > limit;
   const items = more ? rows.slice(0, limit) : rows;
   return { items, next: more ? encodeCursor(cursorOf(items[items.length - 1] as T)) : null };
