@@ -39,6 +39,11 @@ const textWithDefault = (fallback: string) =>
     .optional()
     .transform((v) => (v === undefined || v.trim() === '' ? fallback : v.trim()));
 
+/** The default menu: it offers to put the caller through only when there is someone to put them through to. */
+export function menuPromptFor(forwarding: boolean): string {
+  return `${forwarding ? 'To speak with someone, press 1 or say one. ' : ''}To leave a voicemail, press 2. To hear this message again, press 3.`;
+}
+
 const booleanFlag = (fallback: boolean) =>
   z
     .string()
@@ -264,9 +269,8 @@ const variables = z.object({
     message: 'must be a language tag such as en-US',
   }),
   VOICE_GREETING: textWithDefault('Thanks for calling.'),
-  VOICE_MENU_PROMPT: textWithDefault(
-    'To speak with someone, press 1 or say one. To leave a voicemail, press 2. To hear this message again, press 3.',
-  ),
+  // Unset: the default for the settings, offering option 1 only when FORWARD_TO is set (menuPromptFor).
+  VOICE_MENU_PROMPT: optionalText,
   VOICEMAIL_PROMPT: textWithDefault('Please leave a message after the tone. Press the pound key when you are done.'),
   VOICEMAIL_THANKS: textWithDefault('Thanks for your message. Goodbye.'),
   VOICEMAIL_MAX_LENGTH: integerInRange(120, 1, 14_400),
@@ -580,7 +584,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     say: { voice: e.SAY_VOICE, language: e.SAY_LANGUAGE },
     voice: {
       greeting: e.VOICE_GREETING,
-      menuPrompt: e.VOICE_MENU_PROMPT,
+      menuPrompt: e.VOICE_MENU_PROMPT ?? menuPromptFor(e.FORWARD_TO !== undefined),
       forwardTo: e.FORWARD_TO,
       forwardTimeout: e.FORWARD_TIMEOUT,
     },

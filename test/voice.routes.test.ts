@@ -186,3 +186,25 @@ describe('when PUBLIC_BASE_URL is not set', () => {
     expect(gather?.attrs.action).toBe('http://voice.local/voice/menu');
   });
 });
+
+describe('when the greeting offers the menu', () => {
+  const prompt = async (target: typeof app) => {
+    const doc = await twiml(signedPost(target, '/voice', CALL));
+    // The menu is read in every <Gather> (asked again after silence): each must offer the same.
+    const read = doc.children.filter((c) => c.name === 'Gather').map((g) => only(g, 'Say').text);
+    expect(new Set(read).size).toBe(1);
+    return read[0];
+  };
+
+  it('then option 1 (a person) is offered only when FORWARD_TO is set: nobody is promised who is not there', async () => {
+    expect(await prompt(app)).toBe(
+      'To speak with someone, press 1 or say one. To leave a voicemail, press 2. To hear this message again, press 3.',
+    );
+    expect(await prompt(appWithoutForward)).toBe('To leave a voicemail, press 2. To hear this message again, press 3.');
+  });
+
+  it('then an operator-written VOICE_MENU_PROMPT is read as written', async () => {
+    const custom = createApp(testConfig({ FORWARD_TO: undefined, VOICE_MENU_PROMPT: 'Press 2 for us.' }));
+    expect(await prompt(custom)).toBe('Press 2 for us.');
+  });
+});
