@@ -12,6 +12,8 @@
 //      gets the guide's systemd-path steps (the twiml user, the built app in /opt/twiml-server, the unit,
 //      deploy/production.env filled in as /etc/twiml-server/env, mode 600) and `systemctl enable`; the
 //      service must come up on port 80 as the unprivileged twiml user and answer a signed POST /voice.
+//   4b. Docker Compose, for real: the shipped compose.yaml under Compose v2 (config with and without the
+//      PostgreSQL profile, up --wait, ps, logs, exec of the guide's CLIs, down).
 //   5. az: every `az` command in the guide is checked against `az … --help` (flags exist), with azure-cli from
 //      Debian when it can be installed.
 //   5. cloud-init, booted: a container whose PID 1 is systemd, with Debian's cloud-init and a NoCloud seed holding
@@ -499,6 +501,96 @@ async function cloudInitBooted() {
   }
 }
 
+/**
+ * Docker Compose v2, as Ubuntu's docker-compose-v2 package gives the VM: present, or Debian trixie's
+ * docker-compose package (Compose 2.26, the same Go program) unpacked as Docker's CLI plugin when root. Debian's
+ * bookworm only has Compose v1, a different program.
+ */
+function provideCompose() {
+  if (spawnSync('docker', ['compose', 'version'], { stdio: 'ignore' }).status === 0) return true;
+  if (process.getuid?.() !== 0 || !has('apt-get')) return false;
+  const dir = mkdtempSync(path.join(work, 'compose-'));
+  const apt = `-o Dir::Etc::SourceList=${dir}/sources.list -o Dir::Etc::SourceParts=/dev/null -o Dir::State::Lists=${dir}/lists`;
+  const script = [
+    `mkdir -p ${dir}/lists/partial`,
+    `echo 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main' > ${dir}/sources.list`,
+    `apt-get ${apt} update -qq`,
+    `cd ${dir} && apt-get ${apt} download docker-compose`,
+    `dpkg-deb -x ${dir}/docker-compose_*.deb ${dir}/x`,
+    `install -D -m 755 ${dir}/x/usr/libexec/docker/cli-plugins/docker-compose /usr/local/lib/docker/cli-plugins/docker-compose`,
+  ].join(' && ');
+  spawnSync('bash', ['-c', script], { stdio: 'ignore', timeout: 10 * 60_000 });
+  return spawnSync('docker', ['compose', 'version'], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * The shipped compose.yaml under the real Docker Compose: `config` with and without the PostgreSQL profile and
+ * no POSTGRES_PASSWORD anywhere (the first boot of the VM), `up --wait` to a healthy container answering a signed
+ * /voice, `ps`, `logs`, `exec … hash-password` (the guide's inbox user) and `down`. The PostgreSQL service itself
+ * needs the postgres image from a registry: SKIP unless it is present.
+ */
+async function compose() {
+  console.log('Docker Compose (compose.yaml, for real)');
+  if (docker('info').status !== 0) return skip('Docker Compose', 'Docker is not running (npm run test:docker starts it)');
+  if (!provideCompose()) return skip('Docker Compose', 'docker compose v2 is not installed and cannot be');
+  const version = docker('compose', 'version', '--short').stdout.trim();
+  const port = await freePort();
+  const envFile = path.join(work, 'compose.env');
+  writeFileSync(
+    envFile,
+    `NODE_ENV=production\nPUBLIC_BASE_URL=http://127.0.0.1:${port}\nTWILIO_AUTH_TOKEN=${TOKEN}\nHTTP_PORT=127.0.0.1:${port}\n`,
+  );
+  const project = `twimltest${process.pid}`;
+  // As on the VM: Compose's own variables from the environment of the unit (none) and the env file.
+  const env = { ...process.env, ENV_FILE: envFile, HTTP_PORT: `127.0.0.1:${port}`, POSTGRES_PASSWORD: '' };
+  delete env.POSTGRES_PASSWORD;
+  const run = (...args) =>
+    spawnSync('docker', ['compose', '-p', project, '-f', path.join(ROOT, 'compose.yaml'), ...args], {
+      cwd: ROOT,
+      env,
+      encoding: 'utf8',
+      timeout: 15 * 60_000,
+    });
+  const last = (r) => (r.stderr || r.stdout).trim().split('\n').at(-1);
+  const plain = run('config', '-q');
+  check(`compose ${version}: config without the postgres profile and no POSTGRES_PASSWORD`, plain.status === 0, last(plain));
+  const profiled = run('--profile', 'postgres', 'config', '--services');
+  check(
+    'config with the postgres profile lists both services',
+    profiled.status === 0 && /postgres/.test(profiled.stdout) && /twiml-server/.test(profiled.stdout),
+    last(profiled),
+  );
+  try {
+    const up = run('up', '-d', '--build', '--wait', '--wait-timeout', '120');
+    check('up -d --build --wait: the service comes up healthy', up.status === 0, last(up));
+    const ps = run('ps', '--format', '{{.Service}} {{.State}} {{.Health}}');
+    check('ps shows it running and healthy', ps.status === 0 && /twiml-server running healthy/.test(ps.stdout), ps.stdout.trim());
+    const params = { CallSid: 'CA0123456789abcdef0123456789abcdef', From: '+15551234567' };
+    const origin = `http://127.0.0.1:${port}`;
+    const res = await fetch(`${origin}/voice`, {
+      method: 'POST',
+      headers: { 'X-Twilio-Signature': getExpectedTwilioSignature(TOKEN, `${origin}/voice`, params) },
+      body: new URLSearchParams(params),
+    }).catch(() => undefined);
+    check('a signed POST /voice through the published port answers TwiML', res?.status === 200 && (await res.text()).includes('<Gather'), String(res?.status));
+    const logs = run('logs', '--no-color', 'twiml-server');
+    check('logs shows the server listening', logs.status === 0 && /listening on port 3000/.test(logs.stdout), last(logs));
+    const hashed = spawnSync(
+      'docker',
+      ['compose', '-p', project, '-f', path.join(ROOT, 'compose.yaml'), 'exec', '-T', 'twiml-server', 'npm', 'run', '--silent', 'hash-password'],
+      { cwd: ROOT, env, encoding: 'utf8', input: 'a long enough password\n' },
+    );
+    check('exec … npm run hash-password (the guide\'s inbox user) prints a hash', hashed.status === 0 && /^scrypt:/m.test(hashed.stdout), last(hashed));
+    const backup = run('exec', '-T', 'twiml-server', 'npm', 'run', '--silent', 'db:backup', '--', '/app/data/backup.db');
+    check("exec … npm run db:backup (the guide's backup) writes a copy", backup.status === 0, last(backup));
+  } finally {
+    const down = run('down', '-v', '--remove-orphans');
+    check('down stops and removes it', down.status === 0, last(down));
+  }
+  if (docker('image', 'inspect', 'postgres:16-bookworm').status !== 0)
+    skip('compose up with the postgres profile', 'the postgres:16-bookworm image cannot be pulled here (no container registry)');
+}
+
 function az() {
   console.log('az commands in the guide');
   if (!provide(['az'], ['azure-cli']))
@@ -561,15 +653,13 @@ function buildMemory() {
   );
 }
 
+/** DEPLOY_ONLY=compose,systemdBooted runs just those sections (while working on one); unset, all of them. */
+const SECTIONS = { buildMemory, cloudInit, caddy, systemd, compose, systemdBooted, cloudInitBooted, az };
+
 async function main() {
   if (!existsSync(path.join(ROOT, 'dist/src/server.js'))) throw new Error('build first: npm run build');
-  buildMemory();
-  cloudInit();
-  await caddy();
-  await systemd();
-  await systemdBooted();
-  await cloudInitBooted();
-  az();
+  const only = process.env.DEPLOY_ONLY?.split(',').filter(Boolean);
+  for (const [name, section] of Object.entries(SECTIONS)) if (!only || only.includes(name)) await section();
   console.log(
     failed === 0 ? `deploy: all ${passed} checks passed` : `deploy: ${failed} of ${passed + failed} checks FAILED`,
   );
