@@ -347,6 +347,13 @@ async function systemdBooted() {
   const base = baseImage();
   const dir = mkdtempSync(path.join(work, 'systemd-'));
   writeFileSync(path.join(dir, 'twiml-server.service'), readFileSync(path.join(ROOT, 'deploy/twiml-server.service')));
+  const files = spawnSync('git', ['ls-files', '-co', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter((f) => f && existsSync(path.join(ROOT, f)));
+  for (const file of files) {
+    mkdirSync(path.dirname(path.join(dir, 'repo', file)), { recursive: true });
+    writeFileSync(path.join(dir, 'repo', file), readFileSync(path.join(ROOT, file)));
+  }
   const env = readFileSync(path.join(ROOT, 'deploy/production.env'), 'utf8')
     .replace(/^PUBLIC_BASE_URL=$/m, 'PUBLIC_BASE_URL=http://127.0.0.1')
     .replace(/^TWILIO_AUTH_TOKEN=$/m, `TWILIO_AUTH_TOKEN=${TOKEN}`);
@@ -360,7 +367,9 @@ async function systemdBooted() {
       'RUN ln -sf /usr/local/bin/node /usr/bin/node',
       // The guide's steps, in order: the user, the app, its owner, the env file, the unit.
       'RUN useradd --system --shell /usr/sbin/nologin --no-create-home twiml',
-      `COPY --from=${APP_IMAGE} /app /opt/twiml-server`,
+      // The guide's own line, as pasted (run as root, as `sudo` runs it), on this checkout's files.
+      'COPY repo/ /opt/twiml-server/',
+      `RUN ${guideLine('cd /opt/twiml-server && sudo npm ci').replaceAll('sudo ', '')} --no-audit --no-fund`,
       'RUN chown -R twiml:twiml /opt/twiml-server',
       'RUN install -d -m 700 /etc/twiml-server',
       'COPY env /etc/twiml-server/env',
@@ -402,6 +411,20 @@ async function systemdBooted() {
       ready.status === 200 && store === '600 twiml',
       `readyz ${ready.status}, ${store || 'no database file'}`,
     );
+    // After `npm prune --omit=dev` (no TypeScript, a rewritten package-lock.json) every npm CLI still runs.
+    const scripts = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts;
+    const clis = Object.keys(scripts).filter((n) => scripts[`pre${n}`] === 'node scripts/ensure-build.js' && n !== 'start');
+    const broken = clis.filter(
+      (cli) => docker('exec', '-w', '/opt/twiml-server', name, 'npm', 'run', '--silent', cli, '--', '--help').status !== 0,
+    );
+    check(`after npm prune, npm run ${clis.join(', ')} answer --help`, clis.length >= 7 && broken.length === 0, broken.join(' ') || `${clis.length} CLIs`);
+    const hashed = spawnSync('docker', ['exec', '-i', '-w', '/opt/twiml-server', name, 'npm', 'run', '--silent', 'hash-password'], {
+      input: 'a long enough password\n',
+      encoding: 'utf8',
+    });
+    check("the guide's hash-password after prune prints a hash", hashed.status === 0 && /^scrypt:/m.test(hashed.stdout), (hashed.stderr || hashed.stdout).trim().split('\n').at(-1));
+    const backup = docker('exec', '-w', '/opt/twiml-server', '-e', 'DATABASE_URL=sqlite:/var/lib/twiml-server/twiml-server.db', name, 'npm', 'run', '--silent', 'db:backup', '--', '/root/twiml-backup.db');
+    check("the guide's db:backup on the systemd path writes a copy", backup.status === 0, (backup.stderr || backup.stdout).trim());
   } finally {
     docker('rm', '-f', name);
   }
