@@ -110,12 +110,57 @@ describeInBrowser('when the operator uses the inbox in Chromium', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'inbox-voicemails.png'), fullPage: true });
 
     const audio = page.waitForResponse((res) => res.url().endsWith('/inbox/voicemails/1/audio'));
-    await page.evaluate(() => void (document.querySelector('#voicemail-1 audio') as HTMLAudioElement).play());
+    const listened = page.waitForRequest((req) => req.url().endsWith('/inbox/voicemails/1/listened'));
+    // When did the <audio> element reach 'playing', and when was the voicemail marked listened?
+    await page.evaluate(() => {
+      const el = document.querySelector('#voicemail-1 audio') as HTMLAudioElement;
+      el.addEventListener(
+        'playing',
+        () => ((window as unknown as { playingAt: number }).playingAt ??= performance.now()),
+      );
+      void el.play();
+    });
     const answer = await audio;
     expect([200, 206]).toContain(answer.status());
     expect(answer.headers()['content-type']).toMatch(/^audio\//);
+    await listened;
+    const playingAt = await page.evaluate(() => (window as unknown as { playingAt?: number }).playingAt);
+    expect(playingAt).toBeGreaterThan(0); // it really played before it counted as listened
     await page.waitForFunction(() => document.title === 'Voicemails · Inbox', undefined, { timeout: 10_000 });
     await expect(page.locator('#voicemail-1.unread').count()).resolves.toBe(0);
+  });
+
+  it('then a voicemail whose audio cannot be had stays new, and the page says why', async () => {
+    // The page does not refresh while a recording plays: stop the first one.
+    await page.evaluate(() => (document.querySelector('#voicemail-1 audio') as HTMLAudioElement).pause());
+    const call = await callFromCaller(
+      server,
+      twilioApi,
+      '/voice',
+      { inputs: [{ digits: '2' }], recordSeconds: 3 },
+      { from: CALLER, to: OUR_NUMBER },
+    );
+    expect(call.error).toBeUndefined();
+    // The newest voicemail (ids come from the database's sequence: not assumed).
+    const item = await page.waitForSelector('#voicemails li.unread', { timeout: 10_000 });
+    const id = `#${await item.getAttribute('id')}`;
+    twilioApi.recordings.clear(); // deleted at Twilio: the audio answers 404
+    let listenedPosted = false;
+    page.on('request', (req) => {
+      if (req.url().endsWith('/listened')) listenedPosted = true;
+    });
+    await page.evaluate(
+      (selector) =>
+        void (document.querySelector(`${selector} audio`) as HTMLAudioElement).play().catch(() => undefined),
+      id,
+    );
+    await page.waitForSelector(`${id} .audio-error`, { timeout: 10_000 });
+    await expect(page.textContent(`${id} .audio-error`)).resolves.toBe(
+      'Could not play this voicemail: No such recording at Twilio (it may have been deleted there).',
+    );
+    expect(listenedPosted).toBe(false);
+    await expect(page.locator(`${id}.unread`).count()).resolves.toBe(1);
+    await expect(page.title()).resolves.toBe('(1) Voicemails · Inbox');
   });
 
   it('then a text arrives live, the reply typed in the page reaches Twilio, and its delivery status updates live', async () => {

@@ -1,5 +1,6 @@
 // The inbox's one stylesheet and one script, served from /inbox/assets/ (the CSP allows no inline code).
-// The script turns UTC times into the viewer's time zone, marks a voicemail listened when it is played, keeps
+// The script turns UTC times into the viewer's time zone, marks a voicemail listened once it really plays (and
+// says why when it cannot), keeps
 // the unread count in the tab title, and reloads the page's content in place when /inbox/events says something
 // changed (never while a recording plays or a reply is being typed: then once that is over).
 
@@ -36,10 +37,29 @@ export const INBOX_JS = `'use strict';
       if (!isNaN(d)) t.textContent = d.toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
     });
   }
+  // A voicemail counts as listened once its audio really plays ('playing': data arrived and is heard), not at a
+  // press of play that then fails; a failure says why, beside the player, and the voicemail stays new.
+  function showAudioError(audio) {
+    var src = audio.currentSrc || audio.src;
+    fetch(src, { headers: { Range: 'bytes=0-0' } }).then(function (res) {
+      if (res.ok) return 'this browser cannot play the recording';
+      return res.json().then(function (j) { return j.error || 'the server answered ' + res.status; },
+        function () { return 'the server answered ' + res.status; });
+    }, function () { return 'the server could not be reached'; }).then(function (reason) {
+      var note = audio.parentNode.querySelector('.audio-error') || document.createElement('p');
+      note.className = 'error audio-error';
+      note.setAttribute('role', 'alert');
+      note.textContent = 'Could not play this voicemail: ' + reason;
+      audio.insertAdjacentElement('afterend', note);
+    });
+  }
   function markListened(root) {
     root.querySelectorAll('audio[data-listened-url]').forEach(function (audio) {
-      audio.addEventListener('play', function once() {
-        audio.removeEventListener('play', once);
+      audio.addEventListener('error', function () { showAudioError(audio); });
+      audio.addEventListener('playing', function once() {
+        audio.removeEventListener('playing', once);
+        var note = audio.parentNode.querySelector('.audio-error');
+        if (note) note.remove();
         var item = audio.closest('.item');
         if (!item || !item.classList.contains('unread')) return;
         fetch(audio.dataset.listenedUrl, { method: 'POST', headers: { 'x-csrf-token': body.dataset.csrf } }).then(function (res) {
