@@ -206,9 +206,15 @@ export function inboxRouter(options: InboxOptions): Router {
     options.live.attach(res, typeof req.query.since === 'string' ? req.query.since : undefined),
   );
 
-  router.get(['/voicemails', '/voicemails/:id'], async (_req, res) => {
+  router.get(['/voicemails', '/voicemails/:id'], async (req, res) => {
     const { items } = await store.queries.listVoicemails({ limit: 200 });
-    await render(res, 'voicemails', 'Voicemails · Inbox', voicemailList(items, options.ourNumber));
+    // A notification's link names one voicemail: it is shown (first, if older than the page) and highlighted.
+    const param = String(req.params.id ?? '');
+    const id = /^\d{1,15}$/.test(param) ? Number(param) : undefined;
+    const linked =
+      id === undefined || items.some((v) => v.id === id) ? undefined : await store.queries.getVoicemail(id);
+    const shown = linked ? [linked, ...items] : items;
+    await render(res, 'voicemails', 'Voicemails · Inbox', voicemailList(shown, options.ourNumber, id));
   });
 
   router.get('/voicemails/:id/audio', async (req, res) => {

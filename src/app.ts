@@ -114,7 +114,10 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   const recorder: Recorder = createRecorder({
     store,
     spool,
-    compose: createComposer({ inboxOrigin: config.publicBaseUrl && stripCredentials(config.publicBaseUrl) }),
+    compose: createComposer({
+      inboxOrigin: config.publicBaseUrl && stripCredentials(config.publicBaseUrl),
+      timeZone: config.notify.timeZone,
+    }),
     logger,
     budgetMs: STORE_BUDGET_MS,
     onWritten: () => {

@@ -44,6 +44,16 @@ export function menuPromptFor(forwarding: boolean): string {
   return `${forwarding ? 'To speak with someone, press 1 or say one. ' : ''}To leave a voicemail, press 2. To hear this message again, press 3.`;
 }
 
+/** True for a time zone name this Node knows (IANA, e.g. Europe/Paris, or UTC). */
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const booleanFlag = (fallback: boolean) =>
   z
     .string()
@@ -318,6 +328,11 @@ const variables = z.object({
   SMTP_URL: optionalText.refine((v) => v === undefined || /^smtps?:\/\/[^\s/]+(:\d+)?\/?(\?\S*)?$/i.test(v), {
     message: 'must be an smtp:// or smtps:// URL such as smtps://user:password@smtp.example.com:465',
   }),
+  // The operator's time zone for the times in notifications (an IANA name such as Europe/Paris). Unset: TZ's,
+  // else UTC.
+  TIME_ZONE: optionalText.refine((v) => v === undefined || isTimeZone(v), {
+    message: 'must be an IANA time zone such as America/New_York or Europe/Paris',
+  }),
   VOICEMAIL_FROM_EMAIL: optionalText.refine((v) => v === undefined || /^[^\s@<>]+@[^\s@<>]+$/.test(v), {
     message: 'must be an e-mail address such as voicemail@example.com',
   }),
@@ -431,6 +446,8 @@ export interface Config {
     readonly emails: readonly string[];
     /** NOTIFY_SMS (or its older name VOICEMAIL_NOTIFY_SMS): the operator's mobile, allow-listed. */
     readonly sms?: string;
+    /** TIME_ZONE (else TZ, else UTC): the times notifications give. */
+    readonly timeZone: string;
   };
   /** The store: where calls, voicemails and texts are kept. */
   readonly database: {
@@ -624,6 +641,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       fromEmail: e.VOICEMAIL_FROM_EMAIL ?? 'voicemail@twiml-server.invalid',
       emails: e.NOTIFY_EMAIL,
       sms: e.NOTIFY_SMS ?? e.VOICEMAIL_NOTIFY_SMS,
+      timeZone: e.TIME_ZONE ?? (env.TZ && isTimeZone(env.TZ) ? env.TZ : 'UTC'),
     },
     database: databaseOf(e.DATABASE_URL, e.NODE_ENV, e.STATE_DIRECTORY, e.RETENTION_DAYS),
     redisUrl: e.REDIS_URL,

@@ -227,6 +227,11 @@ describe('when the pages are read', () => {
     expect(item?.querySelector('.transcript')?.textContent).toBe('<script>alert(1)</script> call me');
     expect(doc.querySelectorAll('script')).toHaveLength(1);
     expect(item?.querySelector('audio')?.getAttribute('src')).toBe('/inbox/voicemails/1/audio');
+    expect(item?.getAttribute('aria-current')).toBeNull();
+    // A notification's link names the voicemail it is about: that one is marked.
+    const linked = parsePage((await get('/inbox/voicemails/1')).text);
+    expect(linked.querySelector('#voicemail-1')?.getAttribute('aria-current')).toBe('true');
+    expect(linked.querySelectorAll('[aria-current="true"]')).toHaveLength(1);
 
     const noToken = await request(app).post('/inbox/voicemails/1/listened').set('Cookie', session.cookie);
     expect(noToken.status).toBe(403);

@@ -107,10 +107,14 @@ describe.each(BACKENDS)('when the server keeps its memory on $name', (backend) =
       const sent = twilioApi.requestsTo('Messages').filter((r) => r.params.To === OPERATOR_MOBILE);
       return sent.length === 2 ? sent : undefined;
     });
-    expect(texts.map((t) => String(t.params.Body).split(':')[0]).sort()).toEqual([
+    expect(texts.map((t) => String(t.params.Body).split(/[,:]/)[0]).sort()).toEqual([
       `New voicemail from ${CALLER}`,
       `Voicemail transcript from ${CALLER}`,
     ]);
+    // The voicemail's text opens that voicemail in the inbox.
+    expect(texts.map((t) => String(t.params.Body)).find((b) => b.startsWith('New voicemail'))).toMatch(
+      new RegExp(`: ${server.url}/inbox/voicemails/${voicemail.id}$`),
+    );
 
     const stored = await json(`/api/calls/${call.callSid}`);
     expect(stored).toMatchObject({ status: 'completed', direction: 'inbound', from: CALLER, source: 'store' });

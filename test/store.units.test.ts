@@ -353,6 +353,34 @@ describe('when the outbox sends notifications', () => {
     expect(drafts[1]?.body).toBe('Text from +15551234567: Open Sunday?');
   });
 
+  it("then a voicemail's text gives its length, the time in the operator's zone and the link that opens it, not Twilio's URL", () => {
+    const compose = createComposer({ inboxOrigin: 'https://voice.example.com', timeZone: 'Europe/Paris' });
+    const drafts = compose(
+      {
+        kind: 'voicemail',
+        id: 12,
+        event: {
+          type: 'voicemail',
+          at: '2026-12-03T13:05:00.000Z',
+          recordingSid: `RE${'0'.repeat(32)}`,
+          recordingUrl: `https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE${'0'.repeat(32)}`,
+          durationSeconds: 7,
+          from: '+15551234567',
+          silent: false,
+          source: 'menu',
+          audience: { emails: [] },
+        },
+      } as Parameters<typeof compose>[0],
+      { emails: ['a@example.com'], sms: '+15559990000' },
+    );
+    const [email, sms] = drafts;
+    expect(sms?.body).toBe(
+      'New voicemail from +15551234567, 7 s, Thu, Dec 3, 2026, 2:05 PM GMT+1: https://voice.example.com/inbox/voicemails/12',
+    );
+    expect(email?.body).toContain('Received: Thu, Dec 3, 2026, 2:05 PM GMT+1');
+    expect(email?.body).toContain('Open: https://voice.example.com/inbox/voicemails/12');
+  });
+
   it('then retries back off from 30 s to at most an hour', () => {
     expect([1, 2, 3, 8, 20].map(retryDelayMs)).toEqual([30_000, 60_000, 120_000, 3_600_000, 3_600_000]);
   });
@@ -418,7 +446,7 @@ describe('when the outbox sends notifications', () => {
     await smtp.waitFor(2);
     await new Promise((r) => setTimeout(r, 50));
     expect(smtp.received).toHaveLength(2);
-    expect(((await store.outbox.list({ status: 'sent', limit: 200 })).items).length).toBe(3);
+    expect((await store.outbox.list({ status: 'sent', limit: 200 })).items.length).toBe(3);
     expect(logs.text()).not.toContain('+15550000000');
     expect(MAX_ATTEMPTS).toBe(8);
     await Promise.all([smtp.close(), twilioApi.close(), store.close()]);

@@ -60,13 +60,20 @@ ${problem ? `<p class="error" role="alert">${escapeHtml(problem)}</p>` : ''}
 
 const empty = (text: string) => `<p class="empty">${text}</p>`;
 
-export function voicemailList(items: readonly StoredVoicemail[], ourNumber: string | undefined): string {
+/** `highlighted`: the voicemail a notification linked to, marked aria-current (the script scrolls to it). */
+export function voicemailList(
+  items: readonly StoredVoicemail[],
+  ourNumber: string | undefined,
+  highlighted?: number,
+): string {
   if (items.length === 0) {
     return empty(`No voicemails yet — call ${ourNumber ? phone(ourNumber) : 'your number'} and press 2 to leave one.`);
   }
   return `<ul class="items" id="voicemails">${items
     .map(
-      (v) => `<li class="item${v.listened ? '' : ' unread'}" id="voicemail-${v.id}" data-id="${v.id}">
+      (
+        v,
+      ) => `<li class="item${v.listened ? '' : ' unread'}" id="voicemail-${v.id}" data-id="${v.id}"${v.id === highlighted ? ' aria-current="true"' : ''}>
 <div class="who">${phone(v.from)} ${time(v.createdAt)} <span class="muted">${v.durationSeconds ?? '?'} s</span>${v.listened ? '' : ' <strong class="badge">new</strong>'}</div>
 <p class="transcript">${v.transcript ? escapeHtml(v.transcript) : '<span class="muted">No transcript.</span>'}</p>
 <audio controls preload="none" src="/inbox/voicemails/${v.id}/audio" data-listened-url="/inbox/voicemails/${v.id}/listened"></audio></li>`,

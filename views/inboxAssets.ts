@@ -12,7 +12,7 @@ h1{font-size:1.25rem;margin:0}nav{display:flex;gap:.25rem}nav a{padding:.4rem .7
 nav a[aria-current=page]{background:var(--accent);color:var(--bg)}a:focus-visible,button:focus-visible,input:focus-visible,textarea:focus-visible{outline:3px solid var(--accent);outline-offset:2px}
 .sign-out{margin-left:auto}main{padding:1rem;max-width:60rem}.muted{color:var(--muted)}.error{color:#b00020;font-weight:600}
 .items{list-style:none;padding:0;margin:0}.item{border-bottom:1px solid var(--line);padding:.75rem .25rem}.item.unread{background:var(--unread)}
-.badge{font-size:.8rem}audio{width:100%;max-width:30rem}.empty{color:var(--muted);font-size:1.1rem}
+.badge{font-size:.8rem}.item[aria-current=true]{outline:2px solid var(--accent);outline-offset:.25rem}audio{width:100%;max-width:30rem}.empty{color:var(--muted);font-size:1.1rem}
 .thread{list-style:none;padding:0;display:flex;flex-direction:column;gap:.5rem}.bubble{max-width:85%;padding:.5rem .75rem;border-radius:.75rem;border:1px solid var(--line)}
 .bubble p{margin:0}.bubble.out{align-self:flex-end}.meta{font-size:.8rem;color:var(--muted)}
 form.reply,form.filter,.sign-in form{display:flex;flex-direction:column;gap:.4rem;max-width:30rem}
@@ -105,5 +105,7 @@ export const INBOX_JS = `'use strict';
   }
   prepare(document);
   showUnread(Number(body.dataset.unread || 0));
+  var linked = document.querySelector('.item[aria-current="true"]');
+  if (linked) linked.scrollIntoView({ block: 'center' });
 })();
 `;

@@ -26,10 +26,11 @@ export function readFirstLine(input: Readable): Promise<string | undefined> {
 /** Asks on stderr and reads one line from the terminal without echoing it. */
 export function readHiddenLine(prompt: string): Promise<string> {
   const stdin = process.stdin;
+  // Echo off before the prompt shows: what is typed (or pasted) at once after it is never echoed.
+  stdin.setRawMode(true);
   process.stderr.write(prompt);
   return new Promise((resolve) => {
     let typed = '';
-    stdin.setRawMode(true);
     stdin.resume();
     const onData = (chunk: Buffer): void => {
       for (const ch of chunk.toString('utf8')) {

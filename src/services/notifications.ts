@@ -25,6 +25,24 @@ export function retryDelayMs(attempts: number): number {
 export interface ComposerSettings {
   /** Origin of links to the inbox; undefined: no link (PUBLIC_BASE_URL unset). Credentials are stripped. */
   readonly inboxOrigin?: string;
+  /** The operator's time zone (IANA); default UTC. */
+  readonly timeZone?: string;
+}
+
+/** A time as the operator reads it, in their time zone with its name: "Thu, Dec 3, 2026, 2:05 PM CET". */
+export function operatorTime(iso: string, timeZone = 'UTC'): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    weekday: 'short',
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+    timeZoneName: 'short',
+  }).format(date);
 }
 
 interface Text {
@@ -34,8 +52,10 @@ interface Text {
   readonly sms: string;
 }
 
-function textOf(announcement: Announcement, inboxOrigin: string | undefined): Text {
+function textOf(announcement: Announcement, settings: ComposerSettings): Text {
+  const { inboxOrigin } = settings;
   const link = (path: string) => (inboxOrigin ? [`Open: ${inboxOrigin}${path}`] : []);
+  const when = (iso: string) => operatorTime(iso, settings.timeZone);
   switch (announcement.kind) {
     case 'voicemail': {
       const e = announcement.event;
@@ -47,11 +67,15 @@ function textOf(announcement: Announcement, inboxOrigin: string | undefined): Te
           `New voicemail from ${caller}.`,
           ...(e.durationSeconds !== undefined ? [`Length: ${e.durationSeconds} s.`] : []),
           ...(e.recordingUrl ? [`Recording: ${e.recordingUrl}`] : []),
-          `Received: ${e.at}`,
+          `Received: ${when(e.at)}`,
           ...(e.callSid ? [`Call: ${e.callSid}`] : []),
           ...link(`/inbox/voicemails/${announcement.id}`),
         ],
-        sms: `New voicemail from ${caller}: ${e.recordingUrl ?? `${e.durationSeconds ?? '?'} s`}`,
+        // The inbox link plays it; Twilio's recording URL would need the account's credentials.
+        sms: [
+          `New voicemail from ${caller}, ${e.durationSeconds ?? '?'} s, ${when(e.at)}`,
+          ...(inboxOrigin ? [`${inboxOrigin}/inbox/voicemails/${announcement.id}`] : []),
+        ].join(': '),
       };
     }
     case 'transcript': {
@@ -85,7 +109,7 @@ function textOf(announcement: Announcement, inboxOrigin: string | undefined): Te
           '',
           e.body ?? '',
           '',
-          `Received: ${e.at}`,
+          `Received: ${when(e.at)}`,
           ...media,
           ...link(`/inbox/messages/${encodeURIComponent(sender)}`),
         ],
@@ -98,7 +122,7 @@ function textOf(announcement: Announcement, inboxOrigin: string | undefined): Te
 /** The outbox rows an announcement becomes: one e-mail to every address, one SMS to the operator's mobile. */
 export function createComposer(settings: ComposerSettings): Composer {
   return (announcement: Announcement, audience: Audience): NotificationDraft[] => {
-    const text = textOf(announcement, settings.inboxOrigin);
+    const text = textOf(announcement, settings);
     const drafts: NotificationDraft[] = [];
     if (audience.emails.length > 0) {
       drafts.push({
