@@ -39,6 +39,8 @@ describeInBrowser('when the operator uses the inbox in Chromium', () => {
   let twilioApi: TwilioApiServer;
   let server: RunningApp;
   let page: Page;
+  /** The first simulated call: the call log must show how it ended. */
+  let firstCall: { callSid: string; durationSeconds: number } | undefined;
   const weights: Record<string, number> = {};
 
   beforeAll(async () => {
@@ -101,6 +103,7 @@ describeInBrowser('when the operator uses the inbox in Chromium', () => {
       { from: CALLER, to: OUR_NUMBER },
     );
     expect(call.error).toBeUndefined();
+    firstCall = call;
     await page.waitForSelector('#voicemail-1 .transcript:has-text("Please call me back about the order.")', {
       timeout: 10_000,
     });
@@ -206,6 +209,12 @@ describeInBrowser('when the operator uses the inbox in Chromium', () => {
     await page.goto(`${server.url}/inbox/calls`);
     await expect(page.locator('#calls tbody tr').count()).resolves.toBeGreaterThanOrEqual(1);
     await expect(page.textContent('#calls tbody tr td:nth-child(4)')).resolves.toContain('menu-choice: voicemail');
+    // The call ended (its status callback): its final status and duration, as the simulator played it.
+    const row = page.locator(`#call-${firstCall?.callSid}`);
+    await expect(row.locator('td[data-label="Status"]').textContent()).resolves.toBe('completed');
+    await expect(row.locator('td[data-label="Seconds"]').textContent()).resolves.toBe(
+      String(firstCall?.durationSeconds),
+    );
     await page.screenshot({ path: path.join(ARTIFACTS, 'inbox-calls.png'), fullPage: true });
     await page.click('form.sign-out button');
     await page.waitForURL(`${server.url}/inbox/sign-in`);
