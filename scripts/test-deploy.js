@@ -12,13 +12,15 @@
 //      gets the guide's systemd-path steps (the twiml user, the built app in /opt/twiml-server, the unit,
 //      deploy/production.env filled in as /etc/twiml-server/env, mode 600) and `systemctl enable`; the
 //      service must come up on port 80 as the unprivileged twiml user and answer a signed POST /voice.
+//   4a. upgrade: the previous release's build keeps data in SQLite; this build starts on it and lists it all.
 //   4b. Docker Compose, for real: the shipped compose.yaml under Compose v2 (config with and without the
 //      PostgreSQL profile, up --wait, ps, logs, exec of the guide's CLIs, down).
 //   5. az: every `az` command in the guide is checked against `az … --help` (flags exist), with azure-cli from
 //      Debian when it can be installed.
 //   5. cloud-init, booted: a container whose PID 1 is systemd, with Debian's cloud-init and a NoCloud seed holding
 //      deploy/cloud-init.yaml as the guide fills it in (REPO_URL: this checkout), runs every module at boot;
-//      stand-ins replace what cannot run inside a container: the docker.io and docker-compose-v2 packages (a
+//      stand-ins replace what cannot run inside a container (the real Docker Compose still reads compose.yaml with
+//      the VM's .env link before anything starts, as the unit's `compose up` would): the docker.io and docker-compose-v2 packages (a
 //      docker.service that does nothing, and a `docker` command whose `compose up` starts the built app the way
 //      the image would, on port 80). Then the guide's step 4 (PUBLIC_BASE_URL and the token into the env file,
 //      restart) must give a /healthz that answers and a signed /voice.
@@ -431,10 +433,13 @@ async function systemdBooted() {
 }
 
 const DOCKER_STAND_IN = `#!/bin/sh
-# Stand-in for Docker inside the test container: \`compose up\` runs the built app as the image would (settings from
-# the project's .env, port 80), \`compose down\` stops it; anything else succeeds.
+# Stand-in for Docker inside the test container: \`compose up\` first has the real Docker Compose read the project
+# as the VM's would (compose.yaml with the .env link, every service interpolated: what failed the VM's first boot),
+# then runs the built app as the image would (settings from the project's .env, port 80); \`compose down\` stops
+# it; anything else succeeds.
 case "$1 $2" in
-  "compose up") cp -a /prebuilt/dist /prebuilt/node_modules /opt/twiml-server/
+  "compose up") /usr/local/bin/docker-compose-real config -q || exit 1
+    cp -a /prebuilt/dist /prebuilt/node_modules /opt/twiml-server/
     exec systemd-run --unit=twiml-app --property=EnvironmentFile=/opt/twiml-server/.env --setenv=PORT=80 \\
       --working-directory=/opt/twiml-server /usr/local/bin/node dist/src/server.js ;;
   "compose down") systemctl stop twiml-app 2>/dev/null; systemctl reset-failed twiml-app 2>/dev/null; exit 0 ;;
@@ -459,6 +464,9 @@ async function cloudInitBooted() {
   writeFileSync(path.join(dir, 'seed/user-data'), userData);
   writeFileSync(path.join(dir, 'seed/meta-data'), 'instance-id: twiml-test\nlocal-hostname: twiml-vm\n');
   writeFileSync(path.join(dir, 'docker'), DOCKER_STAND_IN);
+  const composeBinary = provideCompose() ? composePlugin() : undefined;
+  if (!composeBinary) return skip('cloud-init, booted', 'no Docker Compose v2 binary to read compose.yaml with');
+  writeFileSync(path.join(dir, 'docker-compose-real'), readFileSync(composeBinary));
   writeFileSync(
     path.join(dir, 'docker.service'),
     '[Unit]\nDescription=stand-in for the docker.io package\n[Service]\nType=oneshot\nRemainAfterExit=true\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n',
@@ -471,7 +479,8 @@ async function cloudInitBooted() {
       "RUN sed -i 's/^# *en_US.UTF-8/en_US.UTF-8/' /etc/locale.gen && locale-gen >/dev/null",
       `COPY --from=${APP_IMAGE} /app /prebuilt`,
       'COPY docker /usr/bin/docker',
-      'RUN chmod 755 /usr/bin/docker',
+      'COPY docker-compose-real /usr/local/bin/docker-compose-real',
+      'RUN chmod 755 /usr/bin/docker /usr/local/bin/docker-compose-real',
       'COPY docker.service /etc/systemd/system/docker.service',
       'COPY seed/ /var/lib/cloud/seed/nocloud/',
       "RUN printf 'datasource_list: [ NoCloud, None ]\\n' > /etc/cloud/cloud.cfg.d/90_datasource.cfg",
@@ -544,6 +553,82 @@ function provideCompose() {
   ].join(' && ');
   spawnSync('bash', ['-c', script], { stdio: 'ignore', timeout: 10 * 60_000 });
   return spawnSync('docker', ['compose', 'version'], { stdio: 'ignore' }).status === 0;
+}
+
+/** The last release before the upgrade this script rehearses (the previous landed main). */
+const PREVIOUS_RELEASE = 'a1eeb16';
+
+/**
+ * The guide's upgrade, on data: the previous release (built from git history) keeps a call, a voicemail and a
+ * text in a SQLite file and stops; this checkout's build starts on the same file, migrates what it must, is
+ * ready, and lists all three. SKIP where the history is not there (a shallow clone).
+ */
+async function upgrade() {
+  console.log(`upgrade from the previous release (${PREVIOUS_RELEASE}) on its data`);
+  if (sh(`git cat-file -e ${PREVIOUS_RELEASE}^{commit}`).status !== 0)
+    return skip('upgrade', `commit ${PREVIOUS_RELEASE} is not in this clone's history (a shallow clone)`);
+  const old = mkdtempSync(path.join(work, 'previous-'));
+  const unpack = sh(`git archive ${PREVIOUS_RELEASE} | tar -x -C ${old}`);
+  const install = spawnSync('bash', ['-c', 'npm ci --no-audit --no-fund --ignore-scripts >/dev/null && npm run --silent build'], {
+    cwd: old,
+    encoding: 'utf8',
+    timeout: 10 * 60_000,
+  });
+  if (unpack.status !== 0 || install.status !== 0)
+    return check('the previous release builds', false, (install.stderr || unpack.stderr).slice(-300));
+  const data = mkdtempSync(path.join(work, 'data-'));
+  const API = '0123456789abcdef0123456789abcdef-api';
+  const env = { NODE_ENV: 'development', DATABASE_URL: `sqlite:${path.join(data, 'twiml-server.db')}`, API_TOKEN: API };
+  const run = async (root, port) => {
+    const child = track(
+      spawn(process.execPath, ['dist/src/server.js'], {
+        cwd: root,
+        env: { PATH: process.env.PATH, LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1', ...env },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      }),
+    );
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += c));
+    const up = await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, 15_000);
+    const stop = () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM'))));
+    return { up, stderr: () => stderr, stop };
+  };
+  const CALL = 'CA' + '1'.repeat(32);
+  const port = await freePort();
+  const before = await run(old, port);
+  check('the previous release starts on a new database', before.up, before.up ? '' : before.stderr().slice(-300));
+  const post = (p, body) => fetch(`http://127.0.0.1:${port}${p}`, { method: 'POST', body: new URLSearchParams(body) });
+  const caller = { CallSid: CALL, From: '+15551234567', To: '+15550006666' };
+  await post('/voice/voicemail', { ...caller, RecordingUrl: `https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE${'2'.repeat(32)}`, RecordingSid: `RE${'2'.repeat(32)}`, RecordingDuration: '6' });
+  await post('/callbacks/call-status', { ...caller, CallStatus: 'completed', CallDuration: '31' });
+  await post('/sms', { MessageSid: 'SM' + '3'.repeat(32), From: '+15551234567', To: '+15550006666', Body: 'kept across the upgrade' });
+  await before.stop();
+  const after = await run(ROOT, port);
+  try {
+    check('this build starts on the previous release\'s database', after.up, after.up ? '' : after.stderr().slice(-300));
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0);
+    const get = (p) => fetch(`http://127.0.0.1:${port}${p}`, { headers: { Authorization: `Bearer ${API}` } }).then((r) => r.json(), () => ({}));
+    const call = await get(`/api/calls/${CALL}`);
+    const voicemails = await get('/api/voicemails');
+    const messages = await get('/api/messages');
+    check(
+      'after the upgrade: ready, and the call, its voicemail and the text are all there',
+      ready === 200 &&
+        call.status === 'completed' &&
+        call.durationSeconds === 31 &&
+        voicemails.items?.some((v) => v.callSid === CALL) &&
+        messages.items?.some((m) => m.body === 'kept across the upgrade'),
+      `readyz ${ready}, call ${call.status}/${call.durationSeconds}, voicemails ${voicemails.items?.length}, messages ${messages.items?.length}`,
+    );
+  } finally {
+    await after.stop();
+  }
+}
+
+/** Where Docker's CLI finds its Compose v2 plugin (a Go binary that also runs on its own), or undefined. */
+function composePlugin() {
+  const dirs = ['/usr/local/lib/docker/cli-plugins', '/usr/libexec/docker/cli-plugins', '/usr/lib/docker/cli-plugins'];
+  return dirs.map((d) => path.join(d, 'docker-compose')).find((f) => existsSync(f));
 }
 
 /**
@@ -677,7 +762,7 @@ function buildMemory() {
 }
 
 /** DEPLOY_ONLY=compose,systemdBooted runs just those sections (while working on one); unset, all of them. */
-const SECTIONS = { buildMemory, cloudInit, caddy, systemd, compose, systemdBooted, cloudInitBooted, az };
+const SECTIONS = { buildMemory, cloudInit, caddy, systemd, upgrade, compose, systemdBooted, cloudInitBooted, az };
 
 async function main() {
   if (!existsSync(path.join(ROOT, 'dist/src/server.js'))) throw new Error('build first: npm run build');
