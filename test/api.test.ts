@@ -35,6 +35,9 @@ function appFor(overrides: Record<string, string | undefined> = {}, logs = captu
   return { app: createApp(config, { logger: logs.logger }), logs };
 }
 
+const getWithToken = (app: ReturnType<typeof appFor>['app'], path: string) =>
+  request(app).get(path).set('Authorization', `Bearer ${API_TOKEN}`);
+
 const post = (app: ReturnType<typeof appFor>['app'], path: string, body: unknown, token = API_TOKEN) =>
   request(app)
     .post(path)
@@ -146,22 +149,30 @@ describe('when a message is sent through POST /api/messages', () => {
 });
 
 describe('when a status is read through GET /api/calls/:sid and /api/messages/:sid', () => {
-  it('then the current status comes from Twilio', async () => {
+  /** Places a call through the API, lets `meanwhile` change what Twilio holds of it, and reads it back. */
+  async function callReadBack(meanwhile: (sid: string) => void) {
     const { app } = appFor();
     const created = await post(app, '/api/calls', { to: '+15551234567', message: 'hi' });
-    const call = twilioApi.calls.get(created.body.sid);
-    if (call) call.status = 'in-progress';
-    const res = await request(app).get(`/api/calls/${created.body.sid}`).set('Authorization', `Bearer ${API_TOKEN}`);
+    meanwhile(created.body.sid);
+    const res = await getWithToken(app, `/api/calls/${created.body.sid}`);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({
-      sid: created.body.sid,
+    return { app, sid: created.body.sid as string, body: res.body };
+  }
+
+  it('then the current status comes from Twilio', async () => {
+    const { app, sid, body } = await callReadBack((placed) => {
+      const call = twilioApi.calls.get(placed);
+      if (call) call.status = 'in-progress';
+    });
+    expect(body).toMatchObject({
+      sid,
       status: 'in-progress',
       to: '+15551234567',
       direction: 'outbound-api',
     });
 
     const sms = await post(app, '/api/messages', { to: '+15551234567', body: 'x' });
-    const msg = await request(app).get(`/api/messages/${sms.body.sid}`).set('Authorization', `Bearer ${API_TOKEN}`);
+    const msg = await getWithToken(app, `/api/messages/${sms.body.sid}`);
     expect(msg.body).toMatchObject({
       sid: sms.body.sid,
       status: 'queued',
@@ -174,13 +185,10 @@ describe('when a status is read through GET /api/calls/:sid and /api/messages/:s
   });
 
   it('then a call the store holds but Twilio does not know is answered as stored, saying why Twilio added nothing', async () => {
-    const { app } = appFor();
-    const created = await post(app, '/api/calls', { to: '+15551234567', message: 'hi' });
-    twilioApi.calls.delete(created.body.sid); // e.g. placed with another account, or through another simulator
-    const res = await request(app).get(`/api/calls/${created.body.sid}`).set('Authorization', `Bearer ${API_TOKEN}`);
-    expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({
-      sid: created.body.sid,
+    // e.g. placed with another account, or through another simulator
+    const { sid, body } = await callReadBack((placed) => twilioApi.calls.delete(placed));
+    expect(body).toMatchObject({
+      sid,
       to: '+15551234567',
       status: 'queued',
       source: 'store',
@@ -196,7 +204,7 @@ describe('when a status is read through GET /api/calls/:sid and /api/messages/:s
       body: new URLSearchParams({ To: '+15551234567', From: '+15550006666', Body: 'sent from elsewhere' }),
     });
     const { sid } = (await made.json()) as { sid: string };
-    const res = await request(app).get(`/api/messages/${sid}`).set('Authorization', `Bearer ${API_TOKEN}`);
+    const res = await getWithToken(app, `/api/messages/${sid}`);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ sid, body: 'sent from elsewhere', source: 'twilio' });
   });
