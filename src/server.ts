@@ -1,7 +1,8 @@
 // Process entry: loads .env and the config (exit 1 naming the bad variable), logs start-up warnings, migrates
 // the store and replays its spool (exit 1 when the database is newer than this code), listens
 // on PORT, and on SIGTERM/SIGINT stops accepting, lets in-flight requests finish, stops the background work,
-// closes the database, and exits 0 (or 1 when draining outlasts SHUTDOWN_TIMEOUT_MS).
+// closes the database, and exits 0 (or 1 when draining outlasts SHUTDOWN_TIMEOUT_MS). A stray promise rejection is
+// logged and the server serves on.
 import type { Server } from 'node:http';
 import { backgroundOf, createApp } from './app';
 import type { BackgroundWork } from './services/background';
@@ -52,9 +53,24 @@ function shutDownOnSignals(server: Server, background: BackgroundWork, logger: L
   process.on('SIGINT', stop);
 }
 
+/**
+ * A promise nobody awaited that rejects (a bug, or a library's stray callback) is logged by its kind and the
+ * server keeps serving: one request's failure must not end every call in progress. Its message and stack are
+ * left out, since they may carry what a caller sent. (A synchronous uncaught exception still ends the process,
+ * as Node advises: its state is unknown; systemd, Docker and Compose restart it.)
+ */
+function keepServingOnStrayRejections(logger: Logger): void {
+  process.on('unhandledRejection', (reason) => {
+    const kind = reason instanceof Error ? reason.name : typeof reason;
+    const code = (reason as { code?: unknown } | null)?.code;
+    logger.error({ kind, ...(typeof code === 'string' ? { code } : {}) }, 'unhandled promise rejection (serving on)');
+  });
+}
+
 async function main(): Promise<void> {
   const config = configOrExit();
   const logger = createLogger(config.logLevel);
+  keepServingOnStrayRejections(logger);
   for (const warning of config.warnings) logger.warn(warning);
   let app;
   try {

@@ -14,8 +14,9 @@ export function mountWebhooks(app: Express, before: RequestHandler, routes: Webh
 }
 
 /**
- * Several middleware as one Express layer: each runs when the previous calls next(); an error (passed or
- * thrown) skips the rest. Fewer layers is measurably faster on the webhook hot path.
+ * Several middleware as one Express layer: each runs when the previous calls next(); an error (passed, thrown, or
+ * the rejection of an async middleware's promise, as Express 5 itself forwards them) skips the rest and reaches
+ * the error handler. Fewer layers is measurably faster on the webhook hot path.
  */
 export function chain(...handlers: RequestHandler[]): RequestHandler {
   return (req, res, next) => {
@@ -25,7 +26,8 @@ export function chain(...handlers: RequestHandler[]): RequestHandler {
       const handler = handlers[index++];
       if (!handler) return next();
       try {
-        void handler(req, res, step);
+        const result: unknown = handler(req, res, step);
+        if (result instanceof Promise) result.catch((rejected: unknown) => next(rejected ?? new Error('rejected')));
       } catch (thrown) {
         next(thrown);
       }

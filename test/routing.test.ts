@@ -1,0 +1,57 @@
+// chain(): several middleware as one Express layer. Every way a middleware can fail — next(err), a throw, a
+// rejected promise from an async middleware (recordEvents is one, on every webhook chain) — must reach the
+// error handler as one answer, never an unhandled rejection that ends the process; and the rest of the chain
+// must not run after a failure.
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import request from 'supertest';
+import { chain } from '../src/http/routing';
+
+function appWith(...handlers: RequestHandler[]) {
+  const ran: string[] = [];
+  const app = express();
+  const answer: RequestHandler = (_req, res) => void (ran.push('route'), res.status(200).send('ok'));
+  app.get('/', chain(...handlers), answer);
+  const onError: ErrorRequestHandler = (err: Error, _req, res, _next) =>
+    void (ran.push(`error: ${err.message}`), res.status(500).json({ error: err.message }));
+  app.use(onError);
+  return { app, ran };
+}
+
+describe('when a middleware in a chain fails', () => {
+  const later: RequestHandler = (_req, _res, next) => next();
+
+  it.each<[string, RequestHandler]>([
+    ['passes an error to next', (_req, _res, next) => next(new Error('passed'))],
+    [
+      'throws',
+      () => {
+        throw new Error('thrown');
+      },
+    ],
+    ['rejects (an async middleware)', async () => Promise.reject(new Error('rejected'))],
+    [
+      'rejects after awaiting',
+      async () => {
+        await new Promise((r) => setTimeout(r, 5));
+        throw new Error('rejected later');
+      },
+    ],
+  ])('then one that %s reaches the error handler, and nothing after it runs', async (_, failing) => {
+    let after = false;
+    const { app, ran } = appWith(failing, (req, res, next) => ((after = true), later(req, res, next)));
+    const res = await request(app).get('/').timeout(2000);
+    expect(res.status).toBe(500);
+    expect(ran).toHaveLength(1);
+    expect(ran[0]).toMatch(/^error: /);
+    expect(after).toBe(false);
+  });
+
+  it('then an async middleware that resolves after calling next runs the chain once, to the route', async () => {
+    const { app, ran } = appWith(async (_req, _res, next) => {
+      await Promise.resolve();
+      next();
+    }, later);
+    const res = await request(app).get('/').timeout(2000);
+    expect([res.status, ran]).toEqual([200, ['route']]);
+  });
+});
