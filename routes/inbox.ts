@@ -11,7 +11,7 @@
 //   GET  /inbox/events                           — Server-Sent Events: something changed (and the unread count)
 //   GET  /inbox/assets/inbox.css|inbox.js        — the page's only style and script
 import { Router, type Request, type RequestHandler, type Response } from 'express';
-import { rateLimit, type Store as LimiterStore } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit, type Store as LimiterStore } from 'express-rate-limit';
 import { E164 } from '../src/formats';
 import { sendRecordingAudio } from '../src/http/recordingAudio';
 import { verifyPassword } from '../src/inbox/passwords';
@@ -115,26 +115,22 @@ export function inboxRouter(options: InboxOptions): Router {
       waiting.shift()?.();
     }
   };
-  // Failed sign-ins per address: 10 in 15 minutes. The right password is never counted nor held back, so nobody
-  // locks the operator out by failing on purpose.
+  // Failed sign-ins per address and user name: 10 in 15 minutes. Counted before any password is checked, so once
+  // a pair is over the limit no password is checked for it at all until the window passes: the answer is 429
+  // whatever was typed, and a guesser learns nothing from it (checking first and counting after made the right
+  // password the one non-429 answer). A sign-in that succeeds is not counted. Guessing from one address does not
+  // lock the operator out elsewhere: the same name from another address has a count of its own.
   const failedSignIns = rateLimit({
-    windowMs: 15 * 60_000,
-    limit: 10,
+    windowMs: SIGN_IN_WINDOW_MS,
+    limit: SIGN_IN_FAILURES,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     validate: { xForwardedForHeader: false },
     ...(options.limiterStore ? { store: options.limiterStore, passOnStoreError: true } : {}),
-    skip: async (req, res) => {
-      try {
-        const user = await rightPassword(req);
-        if (user) res.locals.signedIn = user;
-        return user !== undefined;
-      } catch (err) {
-        if (!(err instanceof SignInBusy)) throw err;
-        res.locals.busy = true;
-        return true;
-      }
-    },
+    keyGenerator: (req) => `${ipKeyGenerator(req.ip ?? '')}|${credentialsOf(req).username.slice(0, 200)}`,
+    skipSuccessfulRequests: true,
+    // Only a wrong password counts; "busy, retry" (503) is no guess.
+    requestWasSuccessful: (_req, res) => res.statusCode < 400 || res.statusCode === 503,
     handler: (_req, res) => html(res, signInPage('Too many failed sign-ins from here; try again in 15 minutes.'), 429),
   });
 
@@ -142,15 +138,18 @@ export function inboxRouter(options: InboxOptions): Router {
     if (sessions.read(req)) return res.redirect(303, '/inbox/voicemails');
     html(res, signInPage());
   });
-  router.post('/sign-in', failedSignIns, (req, res) => {
-    if (res.locals.busy) {
+  router.post('/sign-in', failedSignIns, async (req, res) => {
+    let user: string | undefined;
+    try {
+      user = await rightPassword(req);
+    } catch (err) {
+      if (!(err instanceof SignInBusy)) throw err;
       return html(
         res.set('Retry-After', '5'),
         signInPage('Too many sign-ins at once; try again in a few seconds.'),
         503,
       );
     }
-    const user = res.locals.signedIn as string | undefined;
     if (!user) {
       logger.warn({ reason: 'wrong name or password' }, 'inbox sign-in refused');
       return html(res, signInPage('Wrong name or password.'), 401);
@@ -284,6 +283,9 @@ export function inboxRouter(options: InboxOptions): Router {
 }
 
 /** Password checks running at once, and waiting, before sign-ins are answered 503. */
+/** Failed sign-ins allowed per address and user name in a window. */
+const SIGN_IN_FAILURES = 10;
+const SIGN_IN_WINDOW_MS = 15 * 60_000;
 const VERIFYING = 2;
 const WAITING = 16;
 
