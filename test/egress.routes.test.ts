@@ -303,3 +303,27 @@ describe('when the voicemail twimlet gets a huge Email', () => {
     expect(body.text).not.toContain('Email');
   });
 });
+
+describe('when a document declares an encoding other than the UTF-8 it is served as', () => {
+  // Read as UTF-7, this <Say> is "<Dial>+447700900123</Dial>": a reader that honours the declaration dials it.
+  const utf7 =
+    '<?xml version="1.0" encoding="UTF-7"?><Response><Say>+ADw-/Say+AD4APA-Dial+AD4-+-447700900123+ADw-/Dial+AD4APA-Say+AD4-</Say></Response>';
+
+  it.each([
+    ['UTF-7', utf7],
+    ['UTF-16', '<?xml version="1.0" encoding="UTF-16"?><Response><Say>hi</Say></Response>'],
+    ['utf-7 in single quotes, after a BOM', `\uFEFF<?xml version='1.0' encoding='utf-7'?><Response/>`],
+  ])('then /twiml/echo refuses one declaring %s (an apology, never the document)', async (_, twiml) => {
+    const res = await signedGet(app, `/twiml/echo?Twiml=${encodeURIComponent(twiml)}`, CALL);
+    expect(res.status).toBe(200);
+    expect(res.text).not.toMatch(/UTF-7|UTF-16|447700900123/i);
+    expect(verbs(parseTwiml(res.text))).toEqual(['Say', 'Hangup']);
+    expect(res.text).toContain('Sorry');
+  });
+
+  it('then the same document declaring UTF-8 (any case) is served', async () => {
+    const twiml = '<?xml version="1.0" encoding="utf-8"?><Response><Say>hi</Say></Response>';
+    const res = await signedGet(app, `/twiml/echo?Twiml=${encodeURIComponent(twiml)}`, CALL);
+    expect(verbs(parseTwiml(res.text))).toEqual(['Say']);
+  });
+});

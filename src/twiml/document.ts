@@ -94,6 +94,9 @@ function schemaProblem(el: TwimlElement, allowed: readonly string[], where: stri
   return undefined;
 }
 
+/** The encoding an XML declaration names, at the very start of the document (after an optional BOM). */
+const XML_ENCODING = /^\uFEFF?\s*<\?xml\b[^>]*?\bencoding\s*=\s*["']([^"']*)["']/i;
+
 export type ReadTwiml = { readonly ok: true; readonly root: TwimlElement } | ({ readonly ok: false } & TwimlError);
 
 /** The element name without a namespace prefix: what a verb or noun is, however the document spells it. */
@@ -106,6 +109,15 @@ export function localName(name: string): string {
  * as the XML parser decoded them (entities resolved, CDATA as text). 12100 when it is not well-formed XML.
  */
 export function readTwiml(xml: string): ReadTwiml {
+  // Every document is served as UTF-8. One that declares another encoding (UTF-7, UTF-16, …) would be read
+  // differently by a reader that honours the declaration than by the checks here: refused, not guessed at.
+  const declared = XML_ENCODING.exec(xml)?.[1];
+  if (declared !== undefined && !/^utf-?8$/i.test(declared))
+    return {
+      ok: false,
+      code: 12100,
+      message: `Document parse failure: it declares encoding "${declared.slice(0, 40)}"; TwiML here is UTF-8 only`,
+    };
   let parseError: string | undefined;
   let root: Element | null = null;
   try {
