@@ -1,8 +1,11 @@
-// Views are pure: typed input in, TwiML out. Tested here with no HTTP at all.
+// Views are pure: typed input in, TwiML (or the inbox's HTML) out. Tested here with no HTTP at all.
 import { messagingTwiml } from '../views/sms';
 import { messageTwimlet } from '../views/twimlets';
 import { apologyTwiml, forwardTwiml, menuTwiml, voicemailTwiml } from '../views/voice';
 import { only, parseTwiml, verbs } from './support/twiml';
+import { parsePage } from './support/html';
+import { threadPage } from '../views/inbox';
+import type { StoredMessage } from '../src/store/queries';
 
 const say = { voice: 'alice', language: 'en-GB' };
 
@@ -73,5 +76,45 @@ describe('text that XML cannot carry', () => {
     expect(parseTwiml(messageTwimlet({ items: [hostile, '\u0001'], say: {} })).children.map((c) => c.text)).toEqual([
       'bell nul lone fffe ok 😀 <&>',
     ]);
+  });
+});
+
+describe('inbox views: a text’s attachments', () => {
+  const message = (mediaUrls: string[]): StoredMessage => ({
+    sid: `MM${'0'.repeat(32)}`,
+    direction: 'inbound',
+    from: '+15551234567',
+    to: '+15550006666',
+    body: 'see attached',
+    mediaUrls,
+    status: 'received',
+    errorCode: null,
+    createdAt: '2026-12-03T12:00:00.000Z',
+    updatedAt: '2026-12-03T12:00:00.000Z',
+    statuses: [],
+  });
+
+  it('link only web addresses: javascript:, data: and the rest a sender may put in MediaUrl stay inert text', () => {
+    const doc = parsePage(
+      threadPage(
+        '+15551234567',
+        [
+          message([
+            'https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1',
+            'javascript:alert(document.cookie)',
+            'data:text/html,<script>alert(1)</script>',
+            'JaVaScRiPt:alert(1)',
+            'http://media.example.com/a.png',
+          ]),
+        ],
+        'csrf',
+      ),
+    );
+    const hrefs = [...doc.querySelectorAll('a[href]')].map((a) => a.getAttribute('href'));
+    expect(hrefs.filter((h) => !h?.startsWith('/inbox'))).toEqual([
+      'https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1',
+      'http://media.example.com/a.png',
+    ]);
+    expect(doc.querySelectorAll('span.muted[title]')).toHaveLength(3);
   });
 });

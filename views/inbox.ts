@@ -18,6 +18,17 @@ export function phone(e164: string | null | undefined): string {
 const time = (iso: string | null | undefined): string =>
   iso ? `<time datetime="${escapeHtml(iso)}">${escapeHtml(iso.replace('T', ' ').slice(0, 16))} UTC</time>` : '';
 
+/**
+ * A text's media URL as a link only when it is a web address (http: or https:): anything else a sender puts in
+ * MediaUrl (javascript:, data:, …) is shown as inert text, never an href.
+ */
+function attachment(url: string): string {
+  const web = URL.canParse(url) && /^https?:$/i.test(new URL(url).protocol);
+  return web
+    ? `<a href="${escapeHtml(url)}" rel="noopener noreferrer">attachment</a>`
+    : `<span class="muted" title="${escapeHtml(url.slice(0, 200))}">attachment (not a web address)</span>`;
+}
+
 export type Tab = 'voicemails' | 'messages' | 'calls';
 
 export interface Shell {
@@ -105,7 +116,7 @@ export function threadPage(number: string, messages: readonly StoredMessage[], c
   const bubble = (
     m: StoredMessage,
   ) => `<li class="bubble ${m.direction === 'inbound' ? 'in' : 'out'}" id="message-${escapeHtml(m.sid)}">
-<p>${escapeHtml(m.body ?? '')}</p>${m.mediaUrls.map((u) => `<a href="${escapeHtml(u)}" rel="noopener noreferrer">attachment</a>`).join(' ')}
+<p>${escapeHtml(m.body ?? '')}</p>${m.mediaUrls.map(attachment).join(' ')}
 <div class="meta">${time(m.createdAt)}${m.direction === 'inbound' ? '' : ` · <span class="status" data-status="${escapeHtml(m.status)}">${escapeHtml(m.status)}</span>`}</div></li>`;
   return `<p><a href="/inbox/messages">← All threads</a></p><h2>${phone(number)}</h2>
 <ol class="thread" id="thread">${[...messages].reverse().map(bubble).join('\n')}</ol>
