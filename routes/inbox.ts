@@ -1,5 +1,6 @@
 // Routes of the operator's web inbox (signed-in pages; not Twilio-facing, never the API's bearer token):
-//   GET  /inbox/sign-in, POST /inbox/sign-in     — the form; a signed session cookie on the right password
+//   GET  /inbox/sign-in, POST /inbox/sign-in     — the form; a signed session cookie on the right password (a
+//                                                  form posted from another site is refused: login CSRF)
 //   POST /inbox/sign-out                         — ends the session (CSRF)
 //   GET  /inbox                                  — to /inbox/voicemails
 //   GET  /inbox/voicemails, /inbox/voicemails/:id — voicemails, newest first (one, highlighted)
@@ -46,6 +47,8 @@ export interface InboxOptions {
   readonly limiterStore?: LimiterStore;
   readonly live: LiveUpdates;
   readonly logger: Logger;
+  /** The host browsers see (PUBLIC_BASE_URL's), besides the request's own Host, for the sign-in origin check. */
+  readonly publicHost?: string;
 }
 
 /** The inbox's pages allow only their own script, style and media: no inline code, no framing. */
@@ -138,7 +141,24 @@ export function inboxRouter(options: InboxOptions): Router {
     if (sessions.read(req)) return res.redirect(303, '/inbox/voicemails');
     html(res, signInPage());
   });
-  router.post('/sign-in', failedSignIns, async (req, res) => {
+  // Login CSRF: a sign-in form posted from another site would sign the browser in as the attacker's user. A
+  // browser says where a form comes from: Sec-Fetch-Site where it sends Fetch Metadata (anything but same-origin is
+  // refused), else Origin (another host is refused; "null", which Chromium sends for a same-origin form under our
+  // Referrer-Policy: no-referrer, tells nothing). A client that sends neither (curl, a script) is not a browser
+  // being tricked, and is let through.
+  const fromThisSite: RequestHandler = (req, res, next) => {
+    const site = req.get('sec-fetch-site');
+    const origin = req.get('origin');
+    const hosts = new Set([req.get('host'), options.publicHost].filter(Boolean));
+    const crossSite =
+      site !== undefined
+        ? site !== 'same-origin'
+        : origin !== undefined && origin !== 'null' && (!URL.canParse(origin) || !hosts.has(new URL(origin).host));
+    if (!crossSite) return next();
+    logger.warn({ reason: 'sign-in form from another site' }, 'inbox sign-in refused');
+    html(res, signInPage('This sign-in form came from another site: open the inbox here and sign in again.'), 403);
+  };
+  router.post('/sign-in', fromThisSite, failedSignIns, async (req, res) => {
     let user: string | undefined;
     try {
       user = await rightPassword(req);

@@ -263,6 +263,7 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
       limiterStore: rateLimitStores.forLimiter('inbox-sign-in'),
       live,
       logger,
+      publicHost: config.publicBaseUrl ? new URL(stripCredentials(config.publicBaseUrl)).host : undefined,
     }),
   );
 

@@ -152,6 +152,30 @@ describe('when the operator signs in', () => {
     );
   }, 120_000);
 
+  it.each<[string, Record<string, string>, number]>([
+    ['a form from another site (Sec-Fetch-Site: cross-site)', { 'Sec-Fetch-Site': 'cross-site' }, 403],
+    ['a form from another origin (Origin)', { Origin: 'https://evil.example.net' }, 403],
+    ['a same-site but other-origin form', { 'Sec-Fetch-Site': 'same-site' }, 403],
+    ['an Origin that is not a URL', { Origin: 'evil' }, 403],
+    [
+      "Chromium's own form under Referrer-Policy no-referrer (Origin: null)",
+      { 'Sec-Fetch-Site': 'same-origin', Origin: 'null' },
+      303,
+    ],
+    ['this site (Sec-Fetch-Site: same-origin)', { 'Sec-Fetch-Site': 'same-origin' }, 303],
+    ['the public origin (PUBLIC_BASE_URL)', { Origin: 'https://voice.example.com' }, 303],
+    ['no browser headers at all (curl)', {}, 303],
+  ])('then a sign-in posted as %s answers %i (login CSRF)', async (_, headers, status) => {
+    const { app } = inbox();
+    const res = await request(app)
+      .post('/inbox/sign-in')
+      .set(headers)
+      .type('form')
+      .send({ username: 'alice', password: PASSWORD });
+    expect(res.status).toBe(status);
+    if (status === 403) expect(res.headers['set-cookie']).toBeUndefined();
+  });
+
   it('then a flood of sign-ins waits its turn or is told to retry (503), so password checks never take all the CPU', async () => {
     const { app } = inbox();
     const answers = await Promise.all(
