@@ -255,6 +255,7 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
       sessions: createSessions(
         config.inbox.sessionSecret ?? randomBytes(32).toString('hex'),
         /^https:/i.test(config.publicBaseUrl ?? ''),
+        (user) => config.inbox.users.get(user),
       ),
       store,
       outbound,

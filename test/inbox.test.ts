@@ -176,6 +176,34 @@ describe('when the operator signs in', () => {
     if (status === 403) expect(res.headers['set-cookie']).toBeUndefined();
   });
 
+  it('then a session opens nothing once its user is removed or their password changed (and still does elsewhere otherwise)', async () => {
+    const { app, store } = inbox();
+    const { cookie, csrf } = await signedIn(app);
+    const sameSecret = (users: string) => inbox({ INBOX_USERS: users }).app;
+    // Another instance with the same users and secret: the session works there too.
+    expect(
+      (
+        await request(sameSecret(`alice:${hash}`))
+          .get('/inbox/voicemails')
+          .set('Cookie', cookie)
+      ).status,
+    ).toBe(200);
+    // The password changed (a new hash), or the user was removed: refused, for pages and for changes alike.
+    const changed = sameSecret(`alice:${await hashPassword('a new long password')}`);
+    const removed = sameSecret(`bob:${hash}`);
+    for (const other of [changed, removed]) {
+      expect((await request(other).get('/inbox/voicemails').set('Cookie', cookie)).status).toBe(303);
+      const reply = await request(other)
+        .post('/inbox/messages/%2B15551234567/reply')
+        .set('Cookie', cookie)
+        .set('X-CSRF-Token', csrf)
+        .type('form')
+        .send({ body: 'still here?' });
+      expect(reply.status).toBe(401);
+    }
+    await store.close();
+  });
+
   it('then a flood of sign-ins waits its turn or is told to retry (503), so password checks never take all the CPU', async () => {
     const { app } = inbox();
     const answers = await Promise.all(
