@@ -205,6 +205,7 @@ export function inboxRouter(options: InboxOptions): Router {
   router.post('/sign-out', csrf, async (_req, res) => {
     const session = sessionOf(res);
     await store.queries.signOut(session.nonce, new Date(session.expires).toISOString());
+    options.live.endSession(session.nonce);
     res.set('Set-Cookie', sessions.cleared()).redirect(303, '/inbox/sign-in');
   });
 
@@ -222,7 +223,7 @@ export function inboxRouter(options: InboxOptions): Router {
 
   // Server-Sent Events: "change" (with the unread count) whenever what the pages show has changed.
   router.get('/events', (req, res) =>
-    options.live.attach(res, typeof req.query.since === 'string' ? req.query.since : undefined),
+    options.live.attach(res, typeof req.query.since === 'string' ? req.query.since : undefined, sessionOf(res)),
   );
 
   router.get(['/voicemails', '/voicemails/:id'], async (req, res) => {

@@ -1,5 +1,7 @@
 // The operator's inbox over HTTP (supertest), each page parsed as HTML: sign-in and its limits, the session
 // cookie's attributes, CSRF on every change, the separation from the API, escaping, the pages' content.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import fc from 'fast-check';
 import request from 'supertest';
@@ -202,6 +204,42 @@ describe('when the operator signs in', () => {
       expect(reply.status).toBe(401);
     }
     await store.close();
+  });
+
+  it('then signing out ends the live-update streams that session opened, and only those', async () => {
+    const { app, store } = inbox();
+    const mine = await signedIn(app);
+    const other = await signedIn(app);
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const { port } = server.address() as AddressInfo;
+    const open = (cookie: string) =>
+      new Promise<{ ended: Promise<void>; close: () => void }>((resolve, reject) => {
+        const req = http.get({ port, host: '127.0.0.1', path: '/inbox/events', headers: { Cookie: cookie } }, (res) => {
+          expect(res.statusCode).toBe(200);
+          res.resume();
+          resolve({ ended: new Promise((done) => res.once('end', () => done())), close: () => req.destroy() });
+        });
+        req.once('error', reject);
+      });
+    try {
+      const [mineStream, otherStream] = [await open(mine.cookie), await open(other.cookie)];
+      let otherEnded = false;
+      void otherStream.ended.then(() => (otherEnded = true));
+      const out = await request(app)
+        .post('/inbox/sign-out')
+        .set('Cookie', mine.cookie)
+        .type('form')
+        .send({ csrf: mine.csrf });
+      expect(out.status).toBe(303);
+      await mineStream.ended; // would hang (and time out) if the stream outlived the session
+      expect(otherEnded).toBe(false);
+      otherStream.close();
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await store.close();
+    }
   });
 
   it('then a flood of sign-ins waits its turn or is told to retry (503), so password checks never take all the CPU', async () => {
