@@ -119,7 +119,22 @@ function callStatusUpsert(db: Db, e: CallStatusEvent) {
           direction: eb.fn.coalesce('calls.direction', 'excluded.direction'),
           from_number: eb.fn.coalesce('calls.from_number', 'excluded.from_number'),
           to_number: eb.fn.coalesce('calls.to_number', 'excluded.to_number'),
-          answered_at: eb.fn.coalesce('calls.answered_at', 'excluded.answered_at'),
+          // Filled once, and never after the call's end: a late in-progress that arrives after completed
+          // does not make the call answered after it ended (times move forward like statuses).
+          answered_at: eb.fn.coalesce(
+            'calls.answered_at',
+            eb
+              .case()
+              .when(
+                eb.and([
+                  eb('calls.ended_at', 'is not', null),
+                  eb('excluded.answered_at', '>', eb.ref('calls.ended_at')),
+                ]),
+              )
+              .then(null)
+              .else(eb.ref('excluded.answered_at'))
+              .end(),
+          ),
           status: forward('status'),
           status_rank: forward('status_rank'),
           updated_at: forward('updated_at'),
