@@ -19,7 +19,7 @@ import type { OutboundService } from '../src/services/outbound';
 import type { RecordingSource } from '../src/services/recordings';
 import type { RateLimitStores } from '../src/services/rateLimitStores';
 import { FINAL_CALL_STATUSES } from '../src/store/events';
-import { decodeCursor, type ListFilter } from '../src/store/queries';
+import { decodeCursor, type Cursor, type ListFilter } from '../src/store/queries';
 import type { Store } from '../src/store/store';
 
 export interface ApiOptions {
@@ -97,16 +97,38 @@ function jsonBody<T>(req: Request, schema: z.ZodType<T>): T {
   throw problemsOf(parsed.error.issues);
 }
 
+/** Control characters (U+0000 among them, which PostgreSQL cannot hold in text) are in no number, status or cursor. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/**
+ * A previous page's `next`, as this server made it: a time and a row key, with no control character; for
+ * voicemails the key is their numeric id. Anything else is a 400 naming `before`, on every database alike.
+ */
+function cursorFrom(before: string | undefined, key: 'sid' | 'numeric id'): Cursor | undefined {
+  if (before === undefined) return undefined;
+  const cursor = decodeCursor(before);
+  const fits =
+    cursor !== undefined &&
+    !CONTROL.test(cursor.at) &&
+    !Number.isNaN(Date.parse(cursor.at)) &&
+    (key === 'sid' ? cursor.id.length <= 100 && !CONTROL.test(cursor.id) : /^\d{1,15}$/.test(cursor.id));
+  if (!fits) throw new ValidationError([{ field: 'before', message: "must be a previous page's next value" }]);
+  return cursor;
+}
+
 /** A list's query string: paging and filters; an unknown parameter or a foreign cursor is a 400. */
-function listFilter(req: Request): ListFilter {
+function listFilter(req: Request, key: 'sid' | 'numeric id' = 'sid'): ListFilter {
   const parsed = listQuery.safeParse(req.query);
   if (!parsed.success) throw problemsOf(parsed.error.issues);
   const { before, limit, include, ...filters } = parsed.data;
-  const cursor = before === undefined ? undefined : decodeCursor(before);
-  if (before !== undefined && !cursor) {
-    throw new ValidationError([{ field: 'before', message: "must be a previous page's next value" }]);
-  }
-  return { ...filters, before: cursor, limit: limit ?? DEFAULT_PAGE, includeSilent: include === 'silent' };
+  const bad = Object.entries(filters).find(([, value]) => value !== undefined && CONTROL.test(value));
+  if (bad) throw new ValidationError([{ field: bad[0], message: 'must not contain control characters' }]);
+  return {
+    ...filters,
+    before: cursorFrom(before, key),
+    limit: limit ?? DEFAULT_PAGE,
+    includeSilent: include === 'silent',
+  };
 }
 
 function voicemailId(req: Request): number {
@@ -217,7 +239,7 @@ export function apiRouter(options: ApiOptions): Router {
   });
 
   router.get('/voicemails', async (req, res) => {
-    res.json(await store.queries.listVoicemails(listFilter(req)));
+    res.json(await store.queries.listVoicemails(listFilter(req, 'numeric id')));
   });
 
   router.get('/voicemails/:id', async (req, res) => {
@@ -243,11 +265,9 @@ export function apiRouter(options: ApiOptions): Router {
     const parsed = outboxQuery.safeParse(req.query);
     if (!parsed.success) throw problemsOf(parsed.error.issues);
     const { status, before, limit } = parsed.data;
-    const cursor = before === undefined ? undefined : decodeCursor(before);
-    if (before !== undefined && !cursor) {
-      throw new ValidationError([{ field: 'before', message: "must be a previous page's next value" }]);
-    }
-    res.json(await store.outbox.list({ status, before: cursor, limit: limit ?? DEFAULT_PAGE }));
+    res.json(
+      await store.outbox.list({ status, before: cursorFrom(before, 'numeric id'), limit: limit ?? DEFAULT_PAGE }),
+    );
   });
 
   return router;

@@ -9,7 +9,8 @@ import request from 'supertest';
 import { createApp } from '../src/app';
 import { TwilioApiServer } from '../src/simulator/restServer';
 import { openDatabase } from '../src/store/database';
-import { openStore } from '../src/store/store';
+import { openStore, type Store } from '../src/store/store';
+import { BACKENDS, type TestDatabase } from './support/databases';
 import type { Kysely } from 'kysely';
 import { TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, testConfig, testEnv } from './support/config';
 import { childEnv, emptyDir, runCli, startServer } from './support/process';
@@ -251,3 +252,67 @@ describe('when two instances share their rate limits through Redis', () => {
     await Promise.all([backgroundOf(a).stop(), backgroundOf(b).stop()]);
   });
 });
+
+describe.each(BACKENDS.map((b) => [b.name, b] as const))(
+  'when a list is asked with a forged cursor or a control character, on %s',
+  (_name, backend) => {
+    let database: TestDatabase;
+    let store: Store;
+    let app: ReturnType<typeof createApp>;
+    beforeAll(async () => {
+      database = await backend.create();
+      store = openStore(database.url);
+      await store.ready();
+      app = createApp(testConfig({ API_TOKEN }), { store });
+    });
+    afterAll(async () => {
+      await store.close();
+      await database.drop();
+    });
+    const cursor = (at: string, id: string | number) => Buffer.from(JSON.stringify([at, id])).toString('base64url');
+
+    it.each([
+      ['/api/voicemails', cursor('2026-12-03T00:00:00.000Z', 'abc'), 'before'],
+      ['/api/voicemails', cursor('2026-12-03T00:00:00.000Z', '99999999999999999999'), 'before'],
+      ['/api/voicemails', cursor('2026-12-03T00:00:00.000Z\u0000', 1), 'before'],
+      ['/api/calls', cursor('2026-12-03T00:00:00.000Z', 'CA\u0000'), 'before'],
+      ['/api/messages', cursor('not a time', 'SM1'), 'before'],
+      ['/api/notifications', cursor('2026-12-03T00:00:00.000Z', 'x'), 'before'],
+    ])('then %s?before=%s is a 400 naming %s, never a 500', async (list, before, field) => {
+      const res = await auth(request(app).get(`${list}?before=${before}`));
+      expect([res.status, res.body.fields?.[0]?.field]).toEqual([400, field]);
+    });
+
+    it.each([
+      ['/api/calls?from=%2B1555%00', 'from'],
+      ['/api/messages?to=%00', 'to'],
+      ['/api/voicemails?from=%2B15551234567%00', 'from'],
+      ['/api/calls?status=completed%0A', 'status'],
+    ])('then %s is a 400 naming %s', async (url, field) => {
+      const res = await auth(request(app).get(url));
+      expect([res.status, res.body.fields?.[0]?.field]).toEqual([400, field]);
+    });
+
+    it('then a real next page still pages', async () => {
+      for (const n of [1, 2]) {
+        await store.apply(
+          [
+            {
+              type: 'voicemail',
+              at: `2026-12-03T00:00:0${n}.000Z`,
+              recordingSid: `RE${String(n).padStart(32, '0')}`,
+              silent: false,
+              source: 'menu',
+              audience: { emails: [] },
+            },
+          ],
+          () => [],
+        );
+      }
+      const first = await auth(request(app).get('/api/voicemails?limit=1'));
+      const second = await auth(request(app).get(`/api/voicemails?limit=1&before=${first.body.next}`));
+      expect([first.status, second.status, second.body.items.length]).toEqual([200, 200, 1]);
+      expect(second.body.items[0].id).not.toBe(first.body.items[0].id);
+    });
+  },
+);
