@@ -220,6 +220,26 @@ describe('when events wait in the spool file', () => {
     expect(existsSync(file)).toBe(false);
   });
 
+  it('then pending() is a count kept as batches come and go, not a read of the file on every health probe', async () => {
+    const file = path.join(dir(), 'c.spool');
+    const spool = fileSpool(file);
+    for (let i = 0; i < 5; i++) spool.append([event]);
+    expect(spool.pending()).toBe(5);
+    // Lines added behind its back are not seen by pending() (it does not read the file)…
+    writeFileSync(file, `${readFileSync(file, 'utf8')}${JSON.stringify([event])}\n`);
+    expect(spool.pending()).toBe(5);
+    // …until the next replay, which reads the file anyway and counts what it leaves.
+    let n = 0;
+    const result = await spool.replay(async () => {
+      if (++n > 2) throw new Error('down again');
+    });
+    expect(result).toMatchObject({ replayed: 2, left: 4 });
+    expect(spool.pending()).toBe(4);
+    expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(4);
+    // A new process (after a restart) counts from the files once.
+    expect(fileSpool(file).pending()).toBe(4);
+  });
+
   it('then a failure keeps the rest for later, a torn line is dropped and counted, and a crash mid-replay is finished next time', async () => {
     const file = path.join(dir(), 'b.spool');
     const spool = fileSpool(file);

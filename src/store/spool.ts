@@ -66,16 +66,27 @@ export function fileSpool(file: string): Spool {
           .filter((l) => l.trim() !== '')
       : [];
   let busy = false;
+  // Batches waiting, counted once from the files and kept up to date: /healthz asks on every probe, and a
+  // spool of 200,000 batches read each time would stall the event loop exactly when the store is degraded.
+  let count: number | undefined;
+  const waiting = () => (count ??= lines(file).length + lines(replaying).length);
   return {
-    append,
-    pending: () => lines(file).length + lines(replaying).length,
+    append(events) {
+      const before = waiting();
+      append(events);
+      count = before + 1;
+    },
+    pending: waiting,
     async replay(apply) {
       if (busy) return { replayed: 0, left: 0, unreadable: 0 };
       busy = true;
       try {
         // A replay cut short by a crash left its file: finish it first. Appends meanwhile go to a new file.
         if (!existsSync(replaying)) {
-          if (!existsSync(file) || statSync(file).size === 0) return { replayed: 0, left: 0, unreadable: 0 };
+          if (!existsSync(file) || statSync(file).size === 0) {
+            count = 0;
+            return { replayed: 0, left: 0, unreadable: 0 };
+          }
           renameSync(file, replaying);
         }
         let unreadable = 0;
@@ -91,6 +102,8 @@ export function fileSpool(file: string): Spool {
         }
         const result = await replayBatches(batches, apply, append);
         unlinkSync(replaying);
+        // A replay reads the files anyway (every 30 s at most): the count is taken again from what is left.
+        count = lines(file).length;
         return { ...result, unreadable };
       } finally {
         busy = false;
