@@ -1,6 +1,6 @@
 // Routes for probes; not Twilio-facing, never signed:
-//   GET /healthz — liveness: always 200 while the process serves; { status, version, uptime, store, spooled }
-//                  with store "degraded" while writes fail or spooled events wait for replay
+//   GET /healthz — liveness: always 200 while the process serves; { status, version, uptime, store, spooled,
+//                  deadLettered } with store "degraded" while writes fail or spooled events wait for replay
 //   GET /readyz  — readiness: 200 when the database answers and nothing waits in the spool, else 503
 import type { RequestHandler } from 'express';
 import type { Recorder } from '../src/services/recorder';
@@ -11,13 +11,14 @@ const PING_TIMEOUT_MS = 2_000;
 
 export function healthHandler(version: string, recorder: Recorder): RequestHandler {
   return (_req, res) => {
-    const { degraded, spooled } = recorder.state();
+    const { degraded, spooled, deadLettered } = recorder.state();
     res.json({
       status: 'ok',
       version,
       uptime: Math.round(process.uptime()),
       store: degraded ? 'degraded' : 'ok',
       spooled,
+      deadLettered,
     });
   };
 }

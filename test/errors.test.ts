@@ -109,6 +109,7 @@ describe('when a request is malformed or outside the routes', () => {
       uptime: expect.any(Number),
       store: 'ok',
       spooled: 0,
+      deadLettered: 0,
     });
   });
 });

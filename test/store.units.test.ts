@@ -214,7 +214,7 @@ describe('when events wait in the spool file', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const seen: string[] = [];
     const result = await spool.replay(async (events) => void seen.push((events[0] as { status: string }).status));
-    expect(result).toEqual({ replayed: 2, left: 0, unreadable: 0 });
+    expect(result).toEqual({ replayed: 2, left: 0, unreadable: 0, dead: [] });
     expect(seen).toEqual(['ringing', 'completed']);
     expect(spool.pending()).toBe(0);
     expect(existsSync(file)).toBe(false);
@@ -240,7 +240,7 @@ describe('when events wait in the spool file', () => {
     expect(fileSpool(file).pending()).toBe(4);
   });
 
-  it('then a failure keeps the rest for later, a torn line is dropped and counted, and a crash mid-replay is finished next time', async () => {
+  it('then a failure keeps the rest for later, a torn line is dead-lettered and counted, and a crash mid-replay is finished next time', async () => {
     const file = path.join(dir(), 'b.spool');
     const spool = fileSpool(file);
     spool.append([event]);
@@ -251,7 +251,8 @@ describe('when events wait in the spool file', () => {
       calls++;
       throw new Error('still down');
     });
-    expect(failing).toEqual({ replayed: 0, left: 2, unreadable: 1 });
+    expect(failing).toEqual({ replayed: 0, left: 2, unreadable: 1, dead: [] });
+    expect(spool.deadLettered()).toBe(1); // the torn line, kept aside with its reason
     expect(calls).toBe(1);
     expect(spool.pending()).toBe(2);
     // A replay that was cut short (the process died) left its working file behind: it is finished first.
@@ -277,14 +278,14 @@ describe('when the recorder writes within its budget', () => {
     const started = Date.now();
     await recorder.record([event]);
     expect(Date.now() - started).toBeLessThan(500);
-    expect(recorder.state()).toEqual({ degraded: true, spooled: 1 });
+    expect(recorder.state()).toEqual({ degraded: true, spooled: 1, deadLettered: 0 });
     expect(logs.entries().find((e) => e.msg === 'store write failed: events spooled for replay')).toMatchObject({
       sids: [CALL_SID],
       reason: 'no answer within 50 ms',
     });
     release();
     await recorder.replay();
-    expect(recorder.state()).toEqual({ degraded: false, spooled: 0 });
+    expect(recorder.state()).toEqual({ degraded: false, spooled: 0, deadLettered: 0 });
     expect((await store.queries.getCall(CALL_SID))?.status).toBe('ringing');
     await store.close();
   });

@@ -5,6 +5,7 @@ import { urlParams } from '../http/params';
 import { twilioParams } from '../http/twilioParams';
 import { webhookEvents, type EventContext } from '../http/webhookEvents';
 import type { Recorder } from '../services/recorder';
+import { storableToken } from '../store/storable';
 
 export function recordEvents(
   recorder: Recorder,
@@ -15,7 +16,7 @@ export function recordEvents(
     const events = webhookEvents(route, twilioParams(req), urlParams(req), {
       ...context,
       at: new Date().toISOString(),
-      idempotencyToken: req.get('i-twilio-idempotency-token') || undefined,
+      idempotencyToken: storableToken(req.get('i-twilio-idempotency-token')),
     });
     await recorder.record(events);
     next();

@@ -1,11 +1,14 @@
 // Owns getting events into the store without ever holding up a caller: each batch is written within a short
 // budget; when the store fails or is slow, the batch goes to the spool (a local append) and is replayed later,
 // the failure is logged with the SID (never a number or a text), and the store counts as degraded until a
-// write or a replay succeeds again.
+// write or a replay succeeds again. Events are made storable first (src/store/storable.ts), and a batch the store
+// refuses for good is dead-lettered at once instead of spooled: it would never replay, and would hold up the rest.
 import type { Logger } from '../logger';
 import type { Composer } from '../store/apply';
 import { sidOf, type StoreEvent } from '../store/events';
 import type { Spool } from '../store/spool';
+import { storableEvents } from '../store/storable';
+import { isPermanentStoreError, storeErrorReason } from '../store/storeErrors';
 import type { Store } from '../store/store';
 
 export interface RecorderState {
@@ -13,6 +16,8 @@ export interface RecorderState {
   readonly degraded: boolean;
   /** Batches waiting in the spool. */
   readonly spooled: number;
+  /** Batches the store refused for good, kept in the dead-letter file (never retried, never blocking). */
+  readonly deadLettered: number;
 }
 
 export interface Recorder {
@@ -46,9 +51,7 @@ function within<T>(work: Promise<T>, ms: number): Promise<T> {
 
 /** The reason a write failed, without the driver's message (it can quote values: numbers, texts). */
 function reasonOf(err: unknown): string {
-  if (err instanceof BudgetExceeded) return err.message;
-  const e = err as { code?: unknown; name?: unknown };
-  return typeof e.code === 'string' ? e.code : typeof e.name === 'string' ? e.name : 'unknown error';
+  return err instanceof BudgetExceeded ? err.message : storeErrorReason(err);
 }
 
 export function createRecorder(settings: RecorderSettings): Recorder {
@@ -57,8 +60,9 @@ export function createRecorder(settings: RecorderSettings): Recorder {
   const write = (events: readonly StoreEvent[]) => store.apply(events, compose);
 
   return {
-    async record(events) {
-      if (events.length === 0) return;
+    async record(received) {
+      if (received.length === 0) return;
+      const events = storableEvents(received);
       const work = write(events);
       try {
         await within(work, settings.budgetMs);
@@ -67,8 +71,13 @@ export function createRecorder(settings: RecorderSettings): Recorder {
       } catch (err) {
         // The write may still finish later: replaying it then is harmless (every write is idempotent).
         work.catch(() => undefined);
-        lastFailed = true;
         try {
+          if (isPermanentStoreError(err)) {
+            const dead = spool.deadLetter(events, reasonOf(err));
+            logger.error(dead, 'store refused events for good: kept in the dead-letter file, not retried');
+            return;
+          }
+          lastFailed = true;
           spool.append(events);
           logger.error(
             { sids: [...new Set(events.map(sidOf))], reason: reasonOf(err) },
@@ -90,13 +99,16 @@ export function createRecorder(settings: RecorderSettings): Recorder {
         settings.onWritten?.();
         logger.info({ replayed: result.replayed, left: result.left }, 'spooled events replayed into the store');
       }
-      if (result.unreadable > 0) logger.error({ unreadable: result.unreadable }, 'unreadable spool lines dropped');
+      if (result.unreadable > 0)
+        logger.error({ unreadable: result.unreadable }, 'unreadable spool lines moved to the dead-letter file');
+      for (const dead of result.dead)
+        logger.error(dead, 'store refused spooled events for good: kept in the dead-letter file, not retried');
       lastFailed = result.left > 0;
     },
 
     state() {
       const spooled = spool.pending();
-      return { degraded: lastFailed || spooled > 0, spooled };
+      return { degraded: lastFailed || spooled > 0, spooled, deadLettered: spool.deadLettered() };
     },
   };
 }
