@@ -502,9 +502,32 @@ export class ConfigError extends Error {
   }
 }
 
+/** A Map whose contents cannot change after construction (Object.freeze leaves a Map's entries writable). */
+class ReadonlyMapOf<K, V> extends Map<K, V> {
+  private sealed = false;
+  constructor(entries: Iterable<readonly [K, V]>) {
+    super(entries);
+    this.sealed = true;
+  }
+  override set(key: K, value: V): this {
+    if (this.sealed) throw new TypeError('the configuration cannot be changed while the server runs');
+    return super.set(key, value);
+  }
+  override delete(): boolean {
+    throw new TypeError('the configuration cannot be changed while the server runs');
+  }
+  override clear(): void {
+    throw new TypeError('the configuration cannot be changed while the server runs');
+  }
+}
+
+/** The config, frozen all the way down: objects and arrays frozen, Maps replaced by ones that refuse changes. */
 function deepFreeze<T>(value: T): T {
+  if (value instanceof Map)
+    return Object.freeze(new ReadonlyMapOf([...value].map(([k, v]) => [k, deepFreeze(v)]))) as T;
   if (value && typeof value === 'object') {
-    for (const child of Object.values(value)) deepFreeze(child);
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) record[key] = deepFreeze(record[key]);
     Object.freeze(value);
   }
   return value;

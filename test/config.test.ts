@@ -36,6 +36,15 @@ describe('when the environment is empty', () => {
   it('then the config is frozen, nested objects included', () => {
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.voice)).toBe(true);
+    // Maps too: Object.freeze alone leaves their entries writable.
+    const withUsers = loadConfig(
+      testEnv({
+        INBOX_USERS: `alice:${'scrypt:32768:8:1:c2FsdHNhbHRzYWx0c2FsdA==:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='}`,
+      }),
+    );
+    expect(() => (withUsers.inbox.users as Map<string, string>).set('mallory', 'x')).toThrow(/cannot be changed/);
+    expect(() => (withUsers.inbox.users as Map<string, string>).delete('alice')).toThrow(/cannot be changed/);
+    expect([...withUsers.inbox.users.keys()]).toEqual(['alice']);
   });
 });
 

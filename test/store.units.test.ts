@@ -472,4 +472,51 @@ describe('when the outbox sends notifications', () => {
     expect(MAX_ATTEMPTS).toBe(8);
     await Promise.all([smtp.close(), twilioApi.close(), store.close()]);
   });
+
+  it('then an e-mail that keeps failing for now is tried MAX_ATTEMPTS times, each when due, then given up for good', async () => {
+    const store = openStore('sqlite::memory:');
+    const logs = captureLogs();
+    let now = Date.parse(ctx.at);
+    const event: StoreEvent = {
+      type: 'voicemail',
+      at: ctx.at,
+      recordingSid: `RE${'9'.repeat(32)}`,
+      from: '+15551234567',
+      silent: false,
+      source: 'menu',
+      audience: { emails: ['owner@example.com'] },
+    };
+    await store.apply([event], createComposer({}));
+    const sender = createNotificationSender({
+      outbox: store.outbox,
+      smtpUrl: 'smtp://127.0.0.1:9', // nothing listens: a failure that may pass
+      fromEmail: 'vm@example.com',
+      outbound: createOutbound({
+        client: undefined,
+        from: undefined,
+        publicBaseUrl: undefined,
+        allowlist: createAllowlist([]),
+        logger: logs.logger,
+      }),
+      logger: logs.logger,
+      intervalMs: 60_000,
+      now: () => new Date(now),
+    });
+    const row = async () => (await store.outbox.list({ limit: 10 })).items[0];
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      await sender.runOnce();
+      expect(await row()).toMatchObject({ attempts: attempt, status: attempt < MAX_ATTEMPTS ? 'pending' : 'failed' });
+      await sender.runOnce(); // not due yet: not tried again
+      expect((await row())?.attempts).toBe(attempt);
+      now += retryDelayMs(attempt);
+    }
+    now += 24 * 3_600_000;
+    await sender.runOnce(); // given up: never tried again
+    expect(await row()).toMatchObject({
+      attempts: MAX_ATTEMPTS,
+      status: 'failed',
+      last_error: expect.stringMatching(/^SMTP /),
+    });
+    await store.close();
+  });
 });
