@@ -253,6 +253,31 @@ describe('when two instances share their rate limits through Redis', () => {
   });
 });
 
+describe('when REDIS_URL names a Redis that has never answered', () => {
+  it('then the API, with the right token or a wrong one, answers at once (limits fail open), not after a connection wait', async () => {
+    // A port where nothing listens: every connection attempt is refused, for as long as the test runs.
+    const closed = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as net.AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const config = testConfig({ API_TOKEN, REDIS_URL: `redis://127.0.0.1:${closed}` });
+    const app = createApp(config);
+    const { backgroundOf } = jest.requireActual<typeof import('../src/app')>('../src/app');
+    try {
+      for (const token of [API_TOKEN, 'wrong-token-0123456789abcdef0123456789']) {
+        const started = Date.now();
+        const res = await request(app).get('/api/calls').set('Authorization', `Bearer ${token}`);
+        expect(res.status).toBe(token === API_TOKEN ? 200 : 401);
+        expect(Date.now() - started).toBeLessThan(1_500); // was 8 s and more
+      }
+    } finally {
+      await backgroundOf(app).stop();
+    }
+  });
+});
+
 describe.each(BACKENDS.map((b) => [b.name, b] as const))(
   'when a list is asked with a forged cursor or a control character, on %s',
   (_name, backend) => {

@@ -1,9 +1,11 @@
 // Owns where rate-limit counters live: in each process by default, or in Redis (REDIS_URL) so that several
-// instances behind a load balancer share one budget. Redis failures let requests through (the limits shed
-// load; the bearer token and the sign-in check still decide access) and are logged without the URL.
+// instances behind a load balancer share one budget. A Redis that is unreachable — never reached since the start,
+// or gone later — lets requests through at once (the limits shed load; the bearer token and the sign-in check
+// still decide access): no command waits for a connection (no offline queue), each is bounded in time, and the
+// limiters' scripts are loaded again whenever Redis becomes ready. Failures are logged without the URL.
 import { RedisStore } from 'rate-limit-redis';
 import { createClient } from '@redis/client';
-import type { Store as LimiterStore } from 'express-rate-limit';
+import type { ClientRateLimitInfo, Options as LimiterOptions, Store as LimiterStore } from 'express-rate-limit';
 import type { Logger } from '../logger';
 
 export interface RateLimitStores {
@@ -12,12 +14,94 @@ export interface RateLimitStores {
   close(): Promise<void>;
 }
 
+/** How long one Redis command may take before the request goes on without it. */
+const COMMAND_TIMEOUT_MS = 500;
+
+class RedisUnavailable extends Error {
+  override name = 'RedisUnavailable';
+}
+
+/** What a limiter's store needs of the Redis client. */
+interface Client {
+  readonly isReady: boolean;
+  sendCommand(args: string[]): Promise<unknown>;
+}
+
+function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RedisUnavailable(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * rate-limit-redis's store, used only while Redis is ready; otherwise every call fails at once, which the
+ * limiters (passOnStoreError) turn into letting the request through.
+ */
+class FailOpenRedisStore implements LimiterStore {
+  private readonly inner: RedisStore;
+  private options?: LimiterOptions;
+  private initialized?: Promise<void>;
+
+  constructor(
+    private readonly client: Client,
+    readonly prefix: string,
+  ) {
+    this.inner = new RedisStore({
+      prefix,
+      sendCommand: (...args: string[]) => {
+        if (!client.isReady) return Promise.reject(new RedisUnavailable('not connected'));
+        return within(client.sendCommand(args), COMMAND_TIMEOUT_MS) as Promise<never>;
+      },
+    });
+  }
+
+  init(options: LimiterOptions): void {
+    this.options = options;
+    this.ready();
+  }
+
+  /** (Re)loads the scripts once Redis is ready: at the start, and after every reconnection. */
+  ready(): void {
+    if (!this.options || !this.client.isReady) return;
+    const loading = this.inner.init(this.options).catch(() => {
+      if (this.initialized === loading) this.initialized = undefined;
+    });
+    this.initialized = loading;
+  }
+
+  private async usable(): Promise<RedisStore> {
+    if (!this.client.isReady) throw new RedisUnavailable('not connected');
+    if (!this.initialized) this.ready();
+    await this.initialized;
+    if (!this.initialized) throw new RedisUnavailable('scripts not loaded');
+    return this.inner;
+  }
+
+  async get(key: string): Promise<ClientRateLimitInfo | undefined> {
+    return (await this.usable()).get(key);
+  }
+  async increment(key: string): Promise<ClientRateLimitInfo> {
+    return (await this.usable()).increment(key);
+  }
+  async decrement(key: string): Promise<void> {
+    return (await this.usable()).decrement(key);
+  }
+  async resetKey(key: string): Promise<void> {
+    return (await this.usable()).resetKey(key);
+  }
+}
+
 export function createRateLimitStores(redisUrl: string | undefined, logger: Logger): RateLimitStores {
   if (!redisUrl) return { forLimiter: () => undefined, close: async () => undefined };
   const client = createClient({
     url: redisUrl,
-    socket: { connectTimeout: 5_000, reconnectStrategy: (retries) => Math.min(retries * 200, 5_000) },
+    // Commands sent while disconnected fail at once instead of waiting in a queue for a connection.
+    disableOfflineQueue: true,
+    socket: { connectTimeout: 2_000, reconnectStrategy: (retries) => Math.min(retries * 200, 5_000) },
   });
+  const stores: FailOpenRedisStore[] = [];
   let reported = false;
   client.on('error', (err: { code?: string; name?: string }) => {
     if (reported) return;
@@ -27,20 +111,22 @@ export function createRateLimitStores(redisUrl: string | undefined, logger: Logg
   client.on('ready', () => {
     if (reported) logger.info('Redis reachable again: rate limits shared');
     reported = false;
+    for (const store of stores) store.ready();
   });
   const connecting = client.connect().catch(() => undefined);
   return {
-    forLimiter: (name) =>
-      new RedisStore({
-        prefix: `twiml-server:rl:${name}:`,
-        sendCommand: async (...args: string[]) => {
-          await connecting;
-          return client.sendCommand(args);
-        },
-      }),
+    forLimiter(name) {
+      const store = new FailOpenRedisStore(client as unknown as Client, `twiml-server:rl:${name}:`);
+      stores.push(store);
+      return store;
+    },
     async close() {
-      await connecting;
-      if (client.isOpen) await client.close();
+      // A Redis that never answered: stop trying to reach it rather than wait for it.
+      if (!client.isReady) client.destroy();
+      else {
+        await connecting;
+        if (client.isOpen) await client.close();
+      }
     },
   };
 }
