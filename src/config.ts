@@ -272,6 +272,7 @@ const variables = z.object({
   LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
   BODY_LIMIT_BYTES: integerInRange(64 * 1024, 1024, 10 * 1024 * 1024),
   SHUTDOWN_TIMEOUT_MS: integerInRange(10_000, 0, 120_000),
+  REQUEST_TIMEOUT_MS: integerInRange(30_000, 1_000, 300_000),
   SAY_VOICE: optionalText.refine((v) => v === undefined || SAY_VOICE.test(v), {
     message: 'must be a Twilio voice name such as alice or Polly.Joanna-Neural',
   }),
@@ -404,6 +405,8 @@ export interface Config {
   readonly logLevel: Env['LOG_LEVEL'];
   readonly bodyLimitBytes: number;
   readonly shutdownTimeoutMs: number;
+  /** REQUEST_TIMEOUT_MS: a request (headers and body) taking longer is answered 408 and its connection closed. */
+  readonly requestTimeoutMs: number;
   readonly twilio: {
     readonly accountSid?: string;
     readonly authToken?: string;
@@ -615,6 +618,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     twilio: {
       accountSid: e.TWILIO_ACCOUNT_SID,
       authToken: e.TWILIO_AUTH_TOKEN,

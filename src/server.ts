@@ -3,7 +3,7 @@
 // on PORT, and on SIGTERM/SIGINT stops accepting, lets in-flight requests finish, stops the background work,
 // closes the database, and exits 0 (or 1 when draining outlasts SHUTDOWN_TIMEOUT_MS). A stray promise rejection is
 // logged and the server serves on.
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
 import { backgroundOf, createApp } from './app';
 import type { BackgroundWork } from './services/background';
 import { BinError } from './bins';
@@ -93,7 +93,18 @@ async function main(): Promise<void> {
     process.stderr.write(`${err.message}\n`);
     process.exit(1);
   }
-  const server = config.host === undefined ? app.listen(config.port) : app.listen(config.port, config.host);
+  // On a public port a client that sends slowly must not hold a socket for minutes (Node's defaults: 5 min for a
+  // request, 1 min for its headers, checked every 30 s): bounded by REQUEST_TIMEOUT_MS, checked every second.
+  const server = http.createServer(
+    {
+      requestTimeout: config.requestTimeoutMs,
+      headersTimeout: Math.ceil(config.requestTimeoutMs / 3),
+      connectionsCheckingInterval: 1_000,
+    },
+    app,
+  );
+  if (config.host === undefined) server.listen(config.port);
+  else server.listen(config.port, config.host);
   server.on('listening', () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;

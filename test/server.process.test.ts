@@ -1,6 +1,7 @@
 // The built server as a real process: starts, answers, drains in-flight requests on SIGTERM, and refuses bad config.
 import { spawnSync } from 'node:child_process';
 import http from 'node:http';
+import net from 'node:net';
 import { getExpectedTwilioSignature } from 'twilio';
 import { TEST_AUTH_TOKEN, testEnv } from './support/config';
 import { formBody, parseCurl } from './support/curl';
@@ -205,4 +206,41 @@ describe('when the server’s stdout is closed (npm start | head -3)', () => {
       expect(Date.now() - started).toBeLessThan(3000);
     }
   });
+});
+
+describe('when a client sends its request slowly (a slow-loris on a public port)', () => {
+  jest.setTimeout(30_000);
+
+  it.each([
+    [
+      'a body that never finishes',
+      'POST /sms HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nBody=hel',
+    ],
+    ['headers that never finish', 'POST /sms HTTP/1.1\r\nHost: x\r\nX-Slow: '],
+  ])(
+    'then %s is cut off within REQUEST_TIMEOUT_MS (plus the one-second check), not left open for minutes',
+    async (_, start) => {
+      const server = await startServer(testEnv({ NODE_ENV: 'development', REQUEST_TIMEOUT_MS: '1500' }));
+      try {
+        const started = Date.now();
+        const answer = await new Promise<string>((resolve) => {
+          let text = '';
+          const socket = net.connect(server.port, '127.0.0.1', () => socket.write(start));
+          // Keep trickling a byte now and then, as a slow client does.
+          const trickle = setInterval(() => socket.writable && socket.write('l'), 200);
+          socket.on('data', (c: Buffer) => (text += c.toString()));
+          socket.on('close', () => {
+            clearInterval(trickle);
+            resolve(text);
+          });
+          setTimeout(() => socket.destroy(), 20_000);
+        });
+        const seconds = (Date.now() - started) / 1000;
+        expect(seconds).toBeLessThan(5);
+        expect(answer === '' || /^HTTP\/1\.1 408/.test(answer)).toBe(true);
+      } finally {
+        server.child.kill('SIGTERM');
+      }
+    },
+  );
 });
