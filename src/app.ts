@@ -13,7 +13,7 @@ import { answerErrorsAs } from './http/twimlKind';
 import { requestLogging } from './middleware/requestLogging';
 import { securityHeaders } from './middleware/securityHeaders';
 import { twilioSignature } from './middleware/twilioSignature';
-import { webhookBasicAuth } from './middleware/webhookAuth';
+import { webhookAuthFailureLimit, webhookBasicAuth } from './middleware/webhookAuth';
 import { outboundFromConfig, recordingsFromConfig } from './services/fromConfig';
 import type { OutboundService } from './services/outbound';
 import { createComposer, createNotificationSender } from './services/notifications';
@@ -161,7 +161,10 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   });
   // With user:password@ in PUBLIC_BASE_URL, Twilio must present them (HTTP authentication) before anything
   // else is read.
-  const challenge = config.webhookAuth ? [webhookBasicAuth(config.webhookAuth)] : [];
+  const rateLimitStores: RateLimitStores = createRateLimitStores(config.redisUrl, logger);
+  const challenge = config.webhookAuth
+    ? [webhookAuthFailureLimit(rateLimitStores.forLimiter('webhook-auth')), webhookBasicAuth(config.webhookAuth)]
+    : [];
   // Twilio-facing routes: read the body, check the signature, and answer server errors as TwiML of the kind
   // the route speaks; one layer each.
   // A call's `path` is checked by asking this app, in process, what the route answers (see src/http/callPaths.ts).
@@ -188,7 +191,6 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   kickOutbox = () => sender.kick();
   // One source of recording audio (Twilio's media, with the account's credentials) for the API and the inbox.
   const recordings = recordingsFromConfig(config);
-  const rateLimitStores: RateLimitStores = createRateLimitStores(config.redisUrl, logger);
   app.locals[BACKGROUND] = createBackgroundWork({
     store,
     recorder,

@@ -6,6 +6,7 @@ import { getExpectedTwilioSignature } from 'twilio';
 import request from 'supertest';
 import { createApp } from '../src/app';
 import { loadConfig, ConfigError } from '../src/config';
+import { WEBHOOK_AUTH_FAILURES } from '../src/middleware/webhookAuth';
 import { runCall, type Step } from '../src/simulator/voiceCall';
 import { startAppServer } from './support/appServer';
 import { TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, testConfig, testEnv } from './support/config';
@@ -201,5 +202,30 @@ describe('when the simulator calls a server whose webhooks need HTTP authenticat
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('when someone guesses the webhooks’ HTTP password', () => {
+  it('then past WEBHOOK_AUTH_FAILURES wrong guesses from one address the answer is 429 without a check (the right one included), while challenges and Twilio elsewhere are untouched', async () => {
+    const guarded = createApp(testConfig({ PUBLIC_BASE_URL: BASE, TRUST_PROXY: 'loopback' }));
+    const from = (address: string, authorization?: string) => {
+      const req = request(guarded)
+        .post('/voice')
+        .set('X-Forwarded-For', address)
+        .set('X-Twilio-Signature', getExpectedTwilioSignature(TEST_AUTH_TOKEN, BASE + '/voice', CALL))
+        .type('form')
+        .send(new URLSearchParams(CALL).toString());
+      return authorization ? req.set('Authorization', authorization) : req;
+    };
+    const statuses: number[] = [];
+    for (let i = 0; i < WEBHOOK_AUTH_FAILURES + 5; i++)
+      statuses.push((await from('198.51.100.9', basic(`${USER}:guess-${i}`))).status);
+    expect(statuses.slice(0, WEBHOOK_AUTH_FAILURES).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(WEBHOOK_AUTH_FAILURES).every((s) => s === 429)).toBe(true);
+    // Limited: even the right password is not checked from there.
+    expect((await from('198.51.100.9', basic(`${USER}:${PASSWORD}`))).status).toBe(429);
+    // Twilio's routine first request (no credentials) is never counted, and Twilio from its own address gets in.
+    expect((await from('203.0.113.5')).status).toBe(401);
+    expect((await from('203.0.113.5', basic(`${USER}:${PASSWORD}`))).status).toBe(200);
   });
 });
