@@ -32,6 +32,7 @@ function shutDownOnSignals(server: Server, background: BackgroundWork, logger: L
     }
     stopping = true;
     logger.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
+    background.beginShutdown();
     server.close((err) => {
       if (err) logger.error({ err }, 'error while closing the server');
       void background

@@ -2,6 +2,9 @@
 import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { hashPassword } from '../src/inbox/passwords';
 import { getExpectedTwilioSignature } from 'twilio';
 import { TEST_AUTH_TOKEN, testEnv } from './support/config';
 import { formBody, parseCurl } from './support/curl';
@@ -243,4 +246,77 @@ describe('when a client sends its request slowly (a slow-loris on a public port)
       }
     },
   );
+});
+
+describe('when SIGTERM arrives while an inbox page listens and the outbox has a backlog it cannot send', () => {
+  jest.setTimeout(40_000);
+
+  it('then the process ends its streams, releases its claims and exits 0 within SHUTDOWN_TIMEOUT_MS', async () => {
+    // An SMTP server that accepts connections and never says a word: every e-mail hangs in its greeting.
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    const smtpPort = (silent.address() as net.AddressInfo).port;
+    const dir = emptyDir();
+    const database = `sqlite:${path.join(dir, 'shutdown.db')}`;
+    const password = 'a long enough password';
+    const env = testEnv({
+      NODE_ENV: 'development',
+      DATABASE_URL: database,
+      SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+      NOTIFY_EMAIL: 'owner@example.com',
+      INBOX_USERS: `alice:${await hashPassword(password)}`,
+      INBOX_SESSION_SECRET: 's'.repeat(40),
+      SHUTDOWN_TIMEOUT_MS: '6000',
+      TWILIO_AUTH_TOKEN: undefined,
+    });
+    const server = await startServer(env);
+    try {
+      // A backlog: 30 texts, each an e-mail to send.
+      for (let i = 0; i < 30; i++) {
+        await fetch(`${server.url}/sms`, {
+          method: 'POST',
+          body: new URLSearchParams({
+            MessageSid: `SM${i.toString(16).padStart(32, '0')}`,
+            From: '+15551234567',
+            To: '+15550006666',
+            Body: `text ${i}`,
+          }),
+        });
+      }
+      // An inbox page listening.
+      const signIn = await fetch(`${server.url}/inbox/sign-in`, {
+        method: 'POST',
+        redirect: 'manual',
+        body: new URLSearchParams({ username: 'alice', password }),
+      });
+      const cookie = String(signIn.headers.get('set-cookie')).split(';')[0] as string;
+      const stream = await fetch(`${server.url}/inbox/events`, { headers: { Cookie: cookie } });
+      expect(stream.status).toBe(200);
+      void stream.body
+        ?.getReader()
+        .read()
+        .catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 500)); // the outbox has claimed rows and hangs on SMTP
+
+      const started = Date.now();
+      server.child.kill('SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      const code = await Promise.race([
+        server.exited,
+        new Promise((r) => (timer = setTimeout(() => r('hung'), 15_000))),
+      ]);
+      clearTimeout(timer);
+      if (code === 'hung') server.child.kill('SIGKILL');
+      expect(code).toBe(0);
+      expect(Date.now() - started).toBeLessThan(6_000);
+      // Nothing is left claimed by the process that is gone: every e-mail waits, pending, for the next start.
+      const db = new SQLite(path.join(dir, 'shutdown.db'), { readonly: true });
+      const statuses = db.prepare('SELECT status, COUNT(*) AS n FROM notifications GROUP BY status').all();
+      db.close();
+      expect(statuses).toEqual([{ status: 'pending', n: 30 }]);
+    } finally {
+      if (server.child.exitCode === null) server.child.kill('SIGKILL');
+      silent.close();
+    }
+  });
 });

@@ -16,6 +16,9 @@ export interface BackgroundWork {
    */
   start(): Promise<void>;
   /** Stops the timers, waits for a running outbox pass, closes the database and Redis. */
+  /** At the first signal: timers stopped, inbox streams ended, the outbox told to stop (so close() can finish). */
+  beginShutdown(): void;
+  /** Everything stopped: the outbox's claims released, Redis and the store closed. */
   stop(): Promise<void>;
   /** Replays the spool now (the timer does every 30 s), then sends what became due. */
   replaySpool(): Promise<void>;
@@ -37,6 +40,7 @@ const RETENTION_INTERVAL_MS = 6 * 3_600_000;
 
 export function createBackgroundWork(settings: BackgroundSettings): BackgroundWork {
   const { store, recorder, sender, logger } = settings;
+  let stopping: Promise<void> | undefined;
   const timers: NodeJS.Timeout[] = [];
   const every = (ms: number, work: () => Promise<void>) => {
     const timer = setInterval(() => void work(), ms);
@@ -57,6 +61,12 @@ export function createBackgroundWork(settings: BackgroundSettings): BackgroundWo
     } catch (err) {
       logger.error({ reason: (err as { code?: string }).code ?? (err as Error).name }, 'spool replay failed');
     }
+  };
+  const beginShutdown = () => {
+    // Open inbox streams would hold the server's close() until the timeout: they end first.
+    for (const timer of timers.splice(0)) clearInterval(timer);
+    settings.live.close();
+    stopping ??= sender.stop();
   };
   return {
     async start() {
@@ -81,11 +91,10 @@ export function createBackgroundWork(settings: BackgroundSettings): BackgroundWo
       await replay();
       await sender.runOnce();
     },
+    beginShutdown,
     async stop() {
-      for (const timer of timers.splice(0)) clearInterval(timer);
-      settings.live.close();
-      sender.stop();
-      await sender.runOnce().catch(() => undefined);
+      beginShutdown();
+      await stopping;
       await settings.rateLimitStores.close();
       await store.close();
     },

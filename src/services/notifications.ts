@@ -160,10 +160,14 @@ export interface SenderSettings {
 export interface NotificationSender {
   /** Sends what is due now (new rows, retries whose time came); runs one pass at a time. */
   kick(): void;
-  /** One pass; resolves when it is done (tests and shutdown). */
+  /** One pass; resolves when it is done (tests). */
   runOnce(): Promise<void>;
   start(): void;
-  stop(): void;
+  /**
+   * Stops sending: no new claim, the delivery in progress may finish within `graceMs`, and every row this process
+   * claimed but did not finish is released (pending again, its attempt not counted). Resolves when that is done.
+   */
+  stop(graceMs?: number): Promise<void>;
 }
 
 /** A failure worth retrying (the other side may accept later), or not (it never will). */
@@ -215,20 +219,29 @@ export function createNotificationSender(settings: SenderSettings): Notification
     }
   }
 
+  /** Rows claimed by this process and not yet marked sent or failed. */
+  const claimed = new Set<number>();
+  let stopping = false;
+
   async function pass(): Promise<void> {
     for (;;) {
+      if (stopping) return;
       const due = await outbox.claimDue(now(), 10);
       if (due.length === 0) return;
+      for (const n of due) claimed.add(n.id);
       for (const n of due) {
+        if (stopping) return;
         try {
           await deliver(n);
           await outbox.markSent(n.id, now());
+          claimed.delete(n.id);
           logger.info({ notification: n.id, topic: n.topic, channel: n.channel }, 'notification sent');
         } catch (err) {
           const failure = err instanceof DeliveryFailure ? err : new DeliveryFailure('unexpected error', false);
           const giveUp = failure.permanent || n.attempts >= MAX_ATTEMPTS;
           const retryAt = giveUp ? undefined : new Date(now().getTime() + retryDelayMs(n.attempts));
           await outbox.markFailed(n.id, failure.reason, retryAt);
+          claimed.delete(n.id);
           logger.warn(
             {
               notification: n.id,
@@ -273,9 +286,32 @@ export function createNotificationSender(settings: SenderSettings): Notification
       timer ??= setInterval(() => void runOnce(), settings.intervalMs);
       timer.unref();
     },
-    stop() {
+    async stop(graceMs = 2_000) {
+      stopping = true;
       if (timer) clearInterval(timer);
       timer = undefined;
+      if (running) {
+        let wait: NodeJS.Timeout | undefined;
+        await Promise.race([running, new Promise((r) => (wait = setTimeout(r, graceMs)))]).finally(() =>
+          clearTimeout(wait),
+        );
+      }
+      const unfinished = [...claimed];
+      claimed.clear();
+      await outbox
+        .release(unfinished)
+        .then(
+          () =>
+            unfinished.length > 0 &&
+            logger.info({ released: unfinished.length }, 'outbox: claims released at shutdown'),
+        )
+        .catch((err: unknown) =>
+          logger.warn(
+            { reason: (err as { code?: string }).code ?? (err as Error).name },
+            'outbox: claims not released',
+          ),
+        );
+      await mailer?.close();
     },
   };
 }

@@ -66,6 +66,20 @@ export function createOutboxTable(db: Db) {
         .execute();
     },
 
+    /**
+     * Gives back rows this process claimed but will not send (it is shutting down): pending again at once, the
+     * claim's attempt not counted, so another instance or the next start sends them without waiting for the lease.
+     */
+    async release(ids: readonly number[]): Promise<void> {
+      if (ids.length === 0) return;
+      await db
+        .updateTable('notifications')
+        .set((eb) => ({ status: 'pending', lease_until: null, attempts: eb('attempts', '-', 1) }))
+        .where('id', 'in', [...ids])
+        .where('status', '=', 'sending')
+        .execute();
+    },
+
     /** Another attempt at `retryAt`, or `failed` for good when retryAt is undefined. */
     async markFailed(id: number, reason: string, retryAt: Date | undefined): Promise<void> {
       await db
