@@ -103,6 +103,9 @@ describe('when a call is placed through POST /api/calls', () => {
       Record: 'true',
       RecordingStatusCallback: `${PUBLIC_BASE}/callbacks/recording`,
     });
+    // The preview that checked the path's TwiML had no side effect: the only call stored is the one placed.
+    const calls = (await getWithToken(app, '/api/calls')).body.items as Array<{ sid: string }>;
+    expect(calls.map((c) => c.sid)).toEqual([res.body.sid]);
   });
 
   it('then with DEFAULT_COUNTRY=US a number like (555) 234-5678 is normalised to E.164', async () => {
