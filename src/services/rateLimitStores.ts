@@ -16,6 +16,8 @@ export interface RateLimitStores {
 
 /** How long one Redis command may take before the request goes on without it. */
 const COMMAND_TIMEOUT_MS = 500;
+/** How long the first requests after the start wait for Redis's first connection (refused: not at all). */
+const FIRST_CONNECT_WAIT_MS = 1_000;
 
 class RedisUnavailable extends Error {
   override name = 'RedisUnavailable';
@@ -47,6 +49,8 @@ class FailOpenRedisStore implements LimiterStore {
   constructor(
     private readonly client: Client,
     readonly prefix: string,
+    /** Settles when the first connection attempt has succeeded or failed (undefined once it has). */
+    private readonly firstAttempt: () => Promise<void> | undefined,
   ) {
     this.inner = new RedisStore({
       prefix,
@@ -72,6 +76,9 @@ class FailOpenRedisStore implements LimiterStore {
   }
 
   private async usable(): Promise<RedisStore> {
+    // Right after the start, the first connection may still be on its way: wait for it, briefly.
+    const first = this.firstAttempt();
+    if (!this.client.isReady && first) await within(first, FIRST_CONNECT_WAIT_MS).catch(() => undefined);
     if (!this.client.isReady) throw new RedisUnavailable('not connected');
     if (!this.initialized) this.ready();
     await this.initialized;
@@ -103,6 +110,14 @@ export function createRateLimitStores(redisUrl: string | undefined, logger: Logg
   });
   const stores: FailOpenRedisStore[] = [];
   let reported = false;
+  let firstAttempt: Promise<void> | undefined = new Promise<void>((resolve) => {
+    const settle = () => {
+      firstAttempt = undefined;
+      resolve();
+    };
+    client.once('ready', settle);
+    client.once('error', settle);
+  });
   client.on('error', (err: { code?: string; name?: string }) => {
     if (reported) return;
     reported = true;
@@ -116,7 +131,7 @@ export function createRateLimitStores(redisUrl: string | undefined, logger: Logg
   const connecting = client.connect().catch(() => undefined);
   return {
     forLimiter(name) {
-      const store = new FailOpenRedisStore(client as unknown as Client, `twiml-server:rl:${name}:`);
+      const store = new FailOpenRedisStore(client as unknown as Client, `twiml-server:rl:${name}:`, () => firstAttempt);
       stores.push(store);
       return store;
     },
