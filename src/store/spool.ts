@@ -104,13 +104,14 @@ export function memorySpool(): Spool {
 export function fileSpool(file: string): Spool {
   const replaying = `${file}.replaying`;
   const deadFile = `${file}.dead`;
-  let deadCount: number | undefined;
-  const deadLettered = () =>
-    (deadCount ??= existsSync(deadFile)
-      ? readFileSync(deadFile, 'utf8')
+  const lines = (name: string) =>
+    existsSync(name)
+      ? readFileSync(name, 'utf8')
           .split('\n')
-          .filter((l) => l.trim() !== '').length
-      : 0);
+          .filter((l) => l.trim() !== '')
+      : [];
+  let deadCount: number | undefined;
+  const deadLettered = () => (deadCount ??= lines(deadFile).length);
   const deadLetter: Spool['deadLetter'] = (batch, reason) => {
     const before = deadLettered();
     mkdirSync(path.dirname(deadFile), { recursive: true });
@@ -126,12 +127,6 @@ export function fileSpool(file: string): Spool {
     mkdirSync(path.dirname(file), { recursive: true });
     appendFileSync(file, `${JSON.stringify(events)}\n`, { mode: 0o600 });
   };
-  const lines = (name: string) =>
-    existsSync(name)
-      ? readFileSync(name, 'utf8')
-          .split('\n')
-          .filter((l) => l.trim() !== '')
-      : [];
   let busy = false;
   // Batches waiting, counted once from the files and kept up to date: /healthz asks on every probe, and a
   // spool of 200,000 batches read each time would stall the event loop exactly when the store is degraded.
