@@ -3,6 +3,7 @@
 //                  deadLettered } with store "degraded" while writes fail or spooled events wait for replay
 //   GET /readyz  — readiness: 200 when the database answers and nothing waits in the spool, else 503
 import type { RequestHandler } from 'express';
+import { within } from '../src/deadline';
 import type { Recorder } from '../src/services/recorder';
 import type { Store } from '../src/store/store';
 
@@ -25,19 +26,14 @@ export function healthHandler(version: string, recorder: Recorder): RequestHandl
 
 export function readinessHandler(store: Store, recorder: Recorder): RequestHandler {
   return async (_req, res) => {
-    let timer: NodeJS.Timeout | undefined;
-    const answered = await Promise.race([
-      store
-        .ready()
-        .then(() => store.ping())
-        .then(
-          () => true,
-          () => false,
-        ),
-      new Promise<false>((resolve) => {
-        timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS);
-      }),
-    ]).finally(() => clearTimeout(timer));
+    const answered = await within(
+      store.ready().then(() => store.ping()),
+      PING_TIMEOUT_MS,
+      () => new Error('no answer in time'),
+    ).then(
+      () => true,
+      () => false,
+    );
     const { spooled } = recorder.state();
     if (answered && spooled === 0) return void res.json({ status: 'ready', store: 'ok' });
     res.status(503).json({

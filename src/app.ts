@@ -87,6 +87,8 @@ const LOCAL_ORIGIN = 'http://localhost';
 export function createApp(config: Config, deps: AppDeps = {}): Express {
   const logger = deps.logger ?? createLogger(config.logLevel);
   const app = express();
+  // The public origin as browsers and mail readers see it: PUBLIC_BASE_URL without user:password@.
+  const publicOrigin = config.publicBaseUrl && stripCredentials(config.publicBaseUrl);
 
   app.set('trust proxy', config.trustProxy);
   // Flat keys exactly as sent (Message[0] stays "Message[0]"), the shape Twilio signs and twimlets use.
@@ -115,7 +117,7 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
     store,
     spool,
     compose: createComposer({
-      inboxOrigin: config.publicBaseUrl && stripCredentials(config.publicBaseUrl),
+      inboxOrigin: publicOrigin,
       timeZone: config.notify.timeZone,
     }),
     logger,
@@ -131,7 +133,7 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
     '/',
     homeHandler({
       version: appVersion(),
-      publicBaseUrl: config.publicBaseUrl && stripCredentials(config.publicBaseUrl),
+      publicBaseUrl: publicOrigin,
       inboxOn: config.inbox.users.size > 0,
       production: config.env === 'production',
     }),
@@ -266,7 +268,7 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
       limiterStore: rateLimitStores.forLimiter('inbox-sign-in'),
       live,
       logger,
-      publicHost: config.publicBaseUrl ? new URL(stripCredentials(config.publicBaseUrl)).host : undefined,
+      publicHost: publicOrigin ? new URL(publicOrigin).host : undefined,
     }),
   );
 

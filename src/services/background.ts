@@ -15,7 +15,6 @@ export interface BackgroundWork {
    * spooled, and the migrations retried with each replay until it does.
    */
   start(): Promise<void>;
-  /** Stops the timers, waits for a running outbox pass, closes the database and Redis. */
   /** At the first signal: timers stopped, inbox streams ended, the outbox told to stop (so close() can finish). */
   beginShutdown(): void;
   /** Everything stopped: the outbox's claims released, Redis and the store closed. */

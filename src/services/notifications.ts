@@ -3,6 +3,8 @@
 // outbound service (so OUTBOUND_ALLOWLIST applies) — marking each sent only once it was accepted, retrying
 // with backoff, giving up after MAX_ATTEMPTS. Log lines carry ids and reasons only: never an address, a
 // number, a text or the SMTP URL (it holds credentials).
+import { within } from '../deadline';
+import { storeErrorReason } from '../store/storeErrors';
 import nodemailer from 'nodemailer';
 import type { Logger } from '../logger';
 import type { Announcement, Composer, NotificationDraft } from '../store/apply';
@@ -290,12 +292,8 @@ export function createNotificationSender(settings: SenderSettings): Notification
       stopping = true;
       if (timer) clearInterval(timer);
       timer = undefined;
-      if (running) {
-        let wait: NodeJS.Timeout | undefined;
-        await Promise.race([running, new Promise((r) => (wait = setTimeout(r, graceMs)))]).finally(() =>
-          clearTimeout(wait),
-        );
-      }
+      // The delivery in progress may finish; past the grace its row is released like the others.
+      if (running) await within(running, graceMs, () => new Error('grace over')).catch(() => undefined);
       const unfinished = [...claimed];
       claimed.clear();
       await outbox
@@ -305,12 +303,7 @@ export function createNotificationSender(settings: SenderSettings): Notification
             unfinished.length > 0 &&
             logger.info({ released: unfinished.length }, 'outbox: claims released at shutdown'),
         )
-        .catch((err: unknown) =>
-          logger.warn(
-            { reason: (err as { code?: string }).code ?? (err as Error).name },
-            'outbox: claims not released',
-          ),
-        );
+        .catch((err: unknown) => logger.warn({ reason: storeErrorReason(err) }, 'outbox: claims not released'));
       await mailer?.close();
     },
   };

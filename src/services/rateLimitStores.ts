@@ -6,6 +6,7 @@
 import { RedisStore } from 'rate-limit-redis';
 import { createClient } from '@redis/client';
 import type { ClientRateLimitInfo, Options as LimiterOptions, Store as LimiterStore } from 'express-rate-limit';
+import { within } from '../deadline';
 import type { Logger } from '../logger';
 
 export interface RateLimitStores {
@@ -29,14 +30,6 @@ interface Client {
   sendCommand(args: string[]): Promise<unknown>;
 }
 
-function within<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RedisUnavailable(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
-}
-
 /**
  * rate-limit-redis's store, used only while Redis is ready; otherwise every call fails at once, which the
  * limiters (passOnStoreError) turn into letting the request through.
@@ -56,7 +49,11 @@ class FailOpenRedisStore implements LimiterStore {
       prefix,
       sendCommand: (...args: string[]) => {
         if (!client.isReady) return Promise.reject(new RedisUnavailable('not connected'));
-        return within(client.sendCommand(args), COMMAND_TIMEOUT_MS) as Promise<never>;
+        return within(
+          client.sendCommand(args),
+          COMMAND_TIMEOUT_MS,
+          () => new RedisUnavailable('no answer in time'),
+        ) as Promise<never>;
       },
     });
   }
@@ -78,7 +75,10 @@ class FailOpenRedisStore implements LimiterStore {
   private async usable(): Promise<RedisStore> {
     // Right after the start, the first connection may still be on its way: wait for it, briefly.
     const first = this.firstAttempt();
-    if (!this.client.isReady && first) await within(first, FIRST_CONNECT_WAIT_MS).catch(() => undefined);
+    if (!this.client.isReady && first)
+      await within(first, FIRST_CONNECT_WAIT_MS, () => new RedisUnavailable('not connected yet')).catch(
+        () => undefined,
+      );
     if (!this.client.isReady) throw new RedisUnavailable('not connected');
     if (!this.initialized) this.ready();
     await this.initialized;

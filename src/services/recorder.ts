@@ -3,6 +3,7 @@
 // the failure is logged with the SID (never a number or a text), and the store counts as degraded until a
 // write or a replay succeeds again. Events are made storable first (src/store/storable.ts), and a batch the store
 // refuses for good is dead-lettered at once instead of spooled: it would never replay, and would hold up the rest.
+import { within } from '../deadline';
 import type { Logger } from '../logger';
 import type { Composer } from '../store/apply';
 import { sidOf, type StoreEvent } from '../store/events';
@@ -41,14 +42,6 @@ export interface RecorderSettings {
 
 class BudgetExceeded extends Error {}
 
-function within<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new BudgetExceeded(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
-}
-
 /** The reason a write failed, without the driver's message (it can quote values: numbers, texts). */
 function reasonOf(err: unknown): string {
   return err instanceof BudgetExceeded ? err.message : storeErrorReason(err);
@@ -65,7 +58,7 @@ export function createRecorder(settings: RecorderSettings): Recorder {
       const events = storableEvents(received);
       const work = write(events);
       try {
-        await within(work, settings.budgetMs);
+        await within(work, settings.budgetMs, () => new BudgetExceeded(`no answer within ${settings.budgetMs} ms`));
         lastFailed = false;
         settings.onWritten?.();
       } catch (err) {
