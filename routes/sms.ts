@@ -1,15 +1,17 @@
 // Route for an incoming SMS/MMS. Twilio calls it (POST, or GET when so configured):
-//   /sms — answer with one <Message>, or an empty <Response/> when no reply is due
+//   /sms — answer with one <Message>, or an empty <Response/> when no reply is due (or the sender has had
+//          their auto-replies for this hour: each is billed)
 import type { Config } from '../src/config';
+import type { SenderBudget } from '../src/services/senderBudget';
 import type { WebhookRoutes } from '../src/http/routing';
 import { twilioParams, type IncomingMessageParams } from '../src/http/twilioParams';
 import { sendTwiml } from '../src/http/twiml';
 import { autoReplyText } from '../src/smsAutoReply';
 import { messagingTwiml } from '../views/sms';
 
-export function smsRoutes(config: Config): WebhookRoutes {
+export function smsRoutes(config: Config, autoReplies: SenderBudget): WebhookRoutes {
   return {
-    '/sms': (req, res) => {
+    '/sms': async (req, res) => {
       const message: IncomingMessageParams = twilioParams(req);
       const numMedia = Number.parseInt(message.NumMedia ?? '0', 10);
       const reply = autoReplyText(
@@ -21,7 +23,8 @@ export function smsRoutes(config: Config): WebhookRoutes {
         },
         config.sms,
       );
-      sendTwiml(res, messagingTwiml(reply));
+      const due = reply !== undefined && (await autoReplies.take(message.From ?? ''));
+      sendTwiml(res, messagingTwiml(due ? reply : undefined));
     },
   };
 }

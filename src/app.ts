@@ -23,6 +23,8 @@ import { stripCredentials } from './http/urlCredentials';
 import { openStore, type Store } from './store/store';
 import { fileSpool, memorySpool, type Spool } from './store/spool';
 import { createBackgroundWork, type BackgroundWork } from './services/background';
+import { createSenderBudget } from './services/senderBudget';
+import { AUTO_REPLIES_PER_SENDER, SENDER_WINDOW_MS } from './senderLimits';
 import { createRateLimitStores, type RateLimitStores } from './services/rateLimitStores';
 import { createHoldMusicSource } from './services/holdMusic';
 import { createEgressGate, egressGate } from './middleware/egressGate';
@@ -218,7 +220,14 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   mountWebhooks(
     app,
     chain(gate, ...challenge, body, fromTwilio, answerErrorsAs('messaging'), record),
-    smsRoutes(config),
+    smsRoutes(
+      config,
+      createSenderBudget({
+        perWindow: AUTO_REPLIES_PER_SENDER,
+        windowMs: SENDER_WINDOW_MS,
+        store: rateLimitStores.forLimiter('auto-replies'),
+      }),
+    ),
   );
   mountWebhooks(app, chain(...challenge, body, fromTwilio, record), callbacksRoutes());
   const binsDir = path.resolve(config.binsDir);

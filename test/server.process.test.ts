@@ -271,13 +271,13 @@ describe('when SIGTERM arrives while an inbox page listens and the outbox has a 
     });
     const server = await startServer(env);
     try {
-      // A backlog: 30 texts, each an e-mail to send.
+      // A backlog: 30 texts from 30 numbers (one number's would be bounded), each an e-mail to send.
       for (let i = 0; i < 30; i++) {
         await fetch(`${server.url}/sms`, {
           method: 'POST',
           body: new URLSearchParams({
             MessageSid: `SM${i.toString(16).padStart(32, '0')}`,
-            From: '+15551234567',
+            From: `+155512345${String(i).padStart(2, '0')}`,
             To: '+15550006666',
             Body: `text ${i}`,
           }),

@@ -3,6 +3,8 @@ import { createApp } from '../src/app';
 import { testConfig } from './support/config';
 import { signedGet, signedPost } from './support/signing';
 import { only, parseTwiml } from './support/twiml';
+import { LOCAL_REDIS_URL, closedPort, redisUp } from './support/redis';
+import { AUTO_REPLIES_PER_SENDER } from '../src/senderLimits';
 
 const SMS = {
   MessageSid: 'SM0123456789abcdef0123456789abcdef',
@@ -10,10 +12,17 @@ const SMS = {
   To: '+15550006666',
   NumMedia: '0',
 };
-const app = createApp(testConfig({ SMS_REPLY: 'Hi {From}, you said: {Body}' }));
+// A new app for each test: each gives the sender a new hour's budget of auto-replies.
+let app: ReturnType<typeof createApp>;
+beforeEach(() => {
+  app = createApp(testConfig({ SMS_REPLY: 'Hi {From}, you said: {Body}' }));
+});
 
-async function reply(params: Record<string, string>, target = app): Promise<string | undefined> {
-  const res = await signedPost(target, '/sms', { ...SMS, ...params });
+async function reply(
+  params: Record<string, string>,
+  target?: ReturnType<typeof createApp>,
+): Promise<string | undefined> {
+  const res = await signedPost(target ?? app, '/sms', { ...SMS, ...params });
   expect(res.status).toBe(200);
   expect(res.headers['content-type']).toBe('text/xml; charset=utf-8');
   const doc = parseTwiml(res.text);
@@ -77,5 +86,53 @@ describe('when an SMS arrives at /sms', () => {
 
   it('then a non-numeric NumMedia is treated as no media', async () => {
     expect(await reply({ Body: 'hey', NumMedia: 'lots' })).toBe('Hi +15551234567, you said: hey');
+  });
+});
+
+describe('when one number keeps texting (a flood: Twilio bills every reply)', () => {
+  // A number of this run's own: with Redis, the counts outlive the test.
+  const flooder = `+1555${String(Date.now()).slice(-7)}`;
+  const replies = async (apps: ReturnType<typeof createApp>[], from: string, count: number) => {
+    const answered: boolean[] = [];
+    for (let i = 0; i < count; i++) {
+      const target = apps[i % apps.length];
+      answered.push((await reply({ From: from, Body: `text ${i}` }, target)) !== undefined);
+    }
+    return answered;
+  };
+  const stopAll = async (apps: ReturnType<typeof createApp>[]) => {
+    const { backgroundOf } = jest.requireActual<typeof import('../src/app')>('../src/app');
+    await Promise.all(apps.map((a) => backgroundOf(a).stop()));
+  };
+
+  it(`then it gets ${AUTO_REPLIES_PER_SENDER} auto-replies in the hour and empty answers after, while another number still gets its reply`, async () => {
+    expect(await replies([app], flooder, 10)).toEqual([...Array(10).keys()].map((i) => i < AUTO_REPLIES_PER_SENDER));
+    expect(await reply({ From: '+15550001111', Body: 'hi' })).toBe('Hi +15550001111, you said: hi');
+  });
+
+  it('then two instances sharing Redis share the bound (SKIP without Redis on 127.0.0.1:6379)', async () => {
+    if (!(await redisUp())) {
+      console.warn('SKIP: shared auto-reply bound: no Redis on 127.0.0.1:6379'); // eslint-disable-line no-console
+      return;
+    }
+    const config = testConfig({ SMS_REPLY: 'Hi {From}, you said: {Body}', REDIS_URL: LOCAL_REDIS_URL });
+    const apps = [createApp(config), createApp(config)];
+    try {
+      expect(await replies(apps, `${flooder.slice(0, -1)}9`, 8)).toEqual(
+        [...Array(8).keys()].map((i) => i < AUTO_REPLIES_PER_SENDER),
+      );
+    } finally {
+      await stopAll(apps);
+    }
+  });
+
+  it('then a Redis that does not answer does not lift the bound: the instance counts by itself', async () => {
+    const config = testConfig({ SMS_REPLY: 'Hi', REDIS_URL: `redis://127.0.0.1:${await closedPort()}` });
+    const apps = [createApp(config)];
+    try {
+      expect(await replies(apps, flooder, 6)).toEqual([...Array(6).keys()].map((i) => i < AUTO_REPLIES_PER_SENDER));
+    } finally {
+      await stopAll(apps);
+    }
   });
 });

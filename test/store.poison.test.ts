@@ -10,10 +10,9 @@ import { createApp } from '../src/app';
 import { createRecorder } from '../src/services/recorder';
 import type { StoreEvent } from '../src/store/events';
 import { fileSpool } from '../src/store/spool';
-import { openStore, type Store } from '../src/store/store';
 import { testConfig } from './support/config';
 import { captureLogs } from './support/logs';
-import { BACKENDS, reportPostgresSkip, type TestDatabase } from './support/databases';
+import { BACKENDS, reportPostgresSkip, storeOn } from './support/databases';
 import { signedPost } from './support/signing';
 
 reportPostgresSkip('the poison-event suite');
@@ -22,21 +21,28 @@ jest.setTimeout(120_000);
 describe.each(BACKENDS.map((b) => [b.name, b] as const))(
   'when hostile input reaches the store on %s',
   (_n, backend) => {
-    let database: TestDatabase;
-    let store: Store;
-    beforeAll(async () => {
-      database = await backend.create();
-      store = openStore(database.url);
-      await store.ready();
-    });
-    afterAll(async () => {
-      await store.close();
-      await database.drop();
-    });
+    const under = storeOn(backend, 'suite');
+    /** A recorder on the store with a spool file of its own and its log lines captured. */
+    const recorderWithSpool = () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'poison-'));
+      const spool = fileSpool(path.join(dir, 'events.spool'));
+      const logs = captureLogs();
+      const recorder = createRecorder({
+        store: under.store,
+        spool,
+        compose: () => [],
+        logger: logs.logger,
+        budgetMs: 5_000,
+      });
+      return { dir, spool, logs, recorder };
+    };
 
     it('then a text with U+0000 and a 3 kB idempotency token is stored (NUL marked as U+FFFD) and /readyz stays ready', async () => {
       const spoolFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'poison-')), 'events.spool');
-      const app = createApp(testConfig({ DATABASE_URL: database.url }), { store, spool: fileSpool(spoolFile) });
+      const app = createApp(testConfig({ DATABASE_URL: under.url }), {
+        store: under.store,
+        spool: fileSpool(spoolFile),
+      });
       const sid = `SM${'a'.repeat(32)}`;
       const res = await signedPost(app, '/sms', {
         MessageSid: sid,
@@ -45,17 +51,14 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))(
         Body: 'before\u0000after',
       }).set('I-Twilio-Idempotency-Token', 'x'.repeat(3000));
       expect(res.status).toBe(200);
-      const stored = await store.queries.getMessage(sid);
+      const stored = await under.store.queries.getMessage(sid);
       expect(stored).toMatchObject({ body: 'before\uFFFDafter', from: '+1555\uFFFD1234567' });
       expect((await request(app).get('/readyz')).status).toBe(200);
       expect((await request(app).get('/healthz')).body).toMatchObject({ spooled: 0, deadLettered: 0 });
     });
 
     it('then random text in every stored field is stored or dead-lettered, never stuck, and the next ordinary event is stored (property, seeded)', async () => {
-      const dir = mkdtempSync(path.join(os.tmpdir(), 'poison-'));
-      const spool = fileSpool(path.join(dir, 'events.spool'));
-      const logs = captureLogs();
-      const recorder = createRecorder({ store, spool, compose: () => [], logger: logs.logger, budgetMs: 5_000 });
+      const { dir, spool, logs, recorder } = recorderWithSpool();
       const text = fc.string({ unit: 'binary', maxLength: 3_000 });
       let n = 0;
       await fc.assert(
@@ -99,7 +102,7 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))(
               status: 'received',
             },
           ]);
-          expect((await store.queries.getMessage(ordinary))?.body).toBe('hello');
+          expect((await under.store.queries.getMessage(ordinary))?.body).toBe('hello');
           expect(recorder.state()).toMatchObject({ degraded: false, spooled: 0 });
         }),
         { seed: 2202, numRuns: 30, examples: [['\u0000', '\u0000', 'a\u0000b', 'k'.repeat(3000), '\u0000']] },
@@ -115,10 +118,7 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))(
     });
 
     it('then a spooled batch the store refuses for good is moved aside, and the batches behind it are stored', async () => {
-      const dir = mkdtempSync(path.join(os.tmpdir(), 'poison-'));
-      const spool = fileSpool(path.join(dir, 'events.spool'));
-      const logs = captureLogs();
-      const recorder = createRecorder({ store, spool, compose: () => [], logger: logs.logger, budgetMs: 5_000 });
+      const { dir, spool, logs, recorder } = recorderWithSpool();
       const message = (sid: string): StoreEvent => ({
         type: 'message',
         at: new Date().toISOString(),
@@ -137,7 +137,7 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))(
       await recorder.replay();
       expect(spool.pending()).toBe(0);
       expect(spool.deadLettered()).toBe(1);
-      expect((await store.queries.getMessage(`SM${'c'.repeat(32)}`))?.body).toBe('kept');
+      expect((await under.store.queries.getMessage(`SM${'c'.repeat(32)}`))?.body).toBe('kept');
       expect(recorder.state()).toMatchObject({ degraded: false, spooled: 0, deadLettered: 1 });
       expect(logs.entries().some((e) => /dead-letter/.test(String(e.msg)))).toBe(true);
     });

@@ -3,7 +3,6 @@
 // the setup-number CLI against the simulator; rate limits shared through Redis by two instances.
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import request from 'supertest';
 import { createApp } from '../src/app';
@@ -14,6 +13,7 @@ import { BACKENDS, type TestDatabase } from './support/databases';
 import type { Kysely } from 'kysely';
 import { TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, testConfig, testEnv } from './support/config';
 import { childEnv, emptyDir, runCli, startServer } from './support/process';
+import { LOCAL_REDIS_URL, closedPort, redisUp } from './support/redis';
 
 const API_TOKEN = 'surface-api-token-0123456789abcdef0123456';
 const DIST = path.resolve(__dirname, '../dist/src');
@@ -225,15 +225,6 @@ describe('when setup-number points a number at this server', () => {
   });
 });
 
-const redisUp = (): Promise<boolean> =>
-  new Promise((resolve) => {
-    const socket = net.connect(6379, '127.0.0.1');
-    socket.setTimeout(500);
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => (socket.destroy(), resolve(false)));
-  });
-
 describe('when two instances share their rate limits through Redis', () => {
   it('then the per-token budget is one budget across both (SKIP without Redis on 127.0.0.1:6379)', async () => {
     if (!(await redisUp())) {
@@ -242,7 +233,7 @@ describe('when two instances share their rate limits through Redis', () => {
     }
     // A token of its own: the counters live in Redis beyond this test.
     const token = `redis-shared-${Date.now()}-0123456789abcdef0123456789`;
-    const config = testConfig({ API_TOKEN: token, API_RATE_LIMIT: '3', REDIS_URL: 'redis://127.0.0.1:6379' });
+    const config = testConfig({ API_TOKEN: token, API_RATE_LIMIT: '3', REDIS_URL: LOCAL_REDIS_URL });
     const [a, b] = [createApp(config), createApp(config)];
     const get = (app: typeof a) => request(app).get('/api/calls').set('Authorization', `Bearer ${token}`);
     const statuses = [];
@@ -256,12 +247,7 @@ describe('when two instances share their rate limits through Redis', () => {
 describe('when REDIS_URL names a Redis that has never answered', () => {
   it('then the API, with the right token or a wrong one, answers at once (limits fail open), not after a connection wait', async () => {
     // A port where nothing listens: every connection attempt is refused, for as long as the test runs.
-    const closed = await new Promise<number>((resolve) => {
-      const probe = net.createServer().listen(0, '127.0.0.1', () => {
-        const { port } = probe.address() as net.AddressInfo;
-        probe.close(() => resolve(port));
-      });
-    });
+    const closed = await closedPort();
     const config = testConfig({ API_TOKEN, REDIS_URL: `redis://127.0.0.1:${closed}` });
     const app = createApp(config);
     const { backgroundOf } = jest.requireActual<typeof import('../src/app')>('../src/app');

@@ -22,11 +22,15 @@ const compose: Composer = (announcement, audience) => {
   const topic =
     announcement.kind === 'message'
       ? `message:${announcement.event.messageSid}`
-      : `${announcement.kind}:${announcement.id}`;
+      : announcement.kind === 'text-digest'
+        ? `digest:${announcement.from}:${announcement.windowStart}`
+        : `${announcement.kind}:${announcement.id}`;
+  const body = announcement.kind === 'text-digest' ? `${announcement.more} more` : 'b';
+  const priority = announcement.kind === 'message' || announcement.kind === 'text-digest' ? 1 : 0;
   const drafts: NotificationDraft[] = [];
-  if (audience.emails.length > 0)
-    drafts.push({ topic, channel: 'email', recipients: audience.emails.join(','), subject: topic, body: 'b' });
-  if (audience.sms) drafts.push({ topic, channel: 'sms', recipients: audience.sms, subject: topic, body: 'b' });
+  const draft = { topic, subject: topic, body, priority } as const;
+  if (audience.emails.length > 0) drafts.push({ ...draft, channel: 'email', recipients: audience.emails.join(',') });
+  if (audience.sms) drafts.push({ ...draft, channel: 'sms', recipients: audience.sms });
   return drafts;
 };
 const audience = { emails: ['owner@example.com'], sms: '+15559990000' };

@@ -4,6 +4,7 @@
 // with backoff, giving up after MAX_ATTEMPTS. Log lines carry ids and reasons only: never an address, a
 // number, a text or the SMTP URL (it holds credentials).
 import { within } from '../deadline';
+import { senderKey } from '../senderLimits';
 import { storeErrorReason } from '../store/storeErrors';
 import nodemailer from 'nodemailer';
 import type { Logger } from '../logger';
@@ -52,7 +53,10 @@ interface Text {
   readonly subject: string;
   readonly lines: string[];
   readonly sms: string;
+  readonly priority: 0 | 1;
 }
+
+const texts = (n: number) => (n === 1 ? '1 more text' : `${n} more texts`);
 
 function textOf(announcement: Announcement, settings: ComposerSettings): Text {
   const { inboxOrigin } = settings;
@@ -78,6 +82,7 @@ function textOf(announcement: Announcement, settings: ComposerSettings): Text {
           `New voicemail from ${caller}, ${e.durationSeconds ?? '?'} s, ${when(e.at)}`,
           ...(inboxOrigin ? [`${inboxOrigin}/inbox/voicemails/${announcement.id}`] : []),
         ].join(': '),
+        priority: 0,
       };
     }
     case 'transcript': {
@@ -97,6 +102,7 @@ function textOf(announcement: Announcement, settings: ComposerSettings): Text {
           ...link(`/inbox/voicemails/${announcement.id}`),
         ],
         sms: `Voicemail transcript from ${caller}: ${text}`,
+        priority: 0,
       };
     }
     case 'message': {
@@ -116,6 +122,23 @@ function textOf(announcement: Announcement, settings: ComposerSettings): Text {
           ...link(`/inbox/messages/${encodeURIComponent(sender)}`),
         ],
         sms: `Text from ${sender}: ${e.body ?? ''}`,
+        priority: 1,
+      };
+    }
+    case 'text-digest': {
+      const { from, more } = announcement;
+      const span = `between ${when(announcement.windowStart)} and ${when(announcement.windowEnd)}`;
+      const thread = `/inbox/messages/${encodeURIComponent(from)}`;
+      return {
+        topic: `texts-digest:${senderKey(from)}:${announcement.windowStart}`,
+        subject: `${texts(more)} from ${from}`,
+        lines: [
+          `${texts(more)} from ${from} ${span}, not announced one by one (a bound on texts from one number).`,
+          'Every one of them is stored and shown in the inbox.',
+          ...link(thread),
+        ],
+        sms: [`${texts(more)} from ${from} ${span}`, ...(inboxOrigin ? [`${inboxOrigin}${thread}`] : [])].join(': '),
+        priority: 1,
       };
     }
   }
@@ -133,6 +156,7 @@ export function createComposer(settings: ComposerSettings): Composer {
         recipients: [...new Set(audience.emails)].join(','),
         subject: text.subject,
         body: text.lines.join('\n'),
+        priority: text.priority,
       });
     }
     if (audience.sms) {
@@ -142,6 +166,7 @@ export function createComposer(settings: ComposerSettings): Composer {
         recipients: audience.sms,
         subject: text.subject,
         body: text.sms.slice(0, MAX_SMS_CHARS),
+        priority: text.priority,
       });
     }
     return drafts;

@@ -17,6 +17,7 @@ import {
   type VoicemailEvent,
 } from './events';
 import type { Tables } from './schema';
+import { ANNOUNCED_TEXTS_PER_SENDER, SENDER_WINDOW_MS, windowStart } from '../senderLimits';
 
 type Tx = Transaction<Tables>;
 
@@ -30,7 +31,16 @@ export type Announcement =
       readonly from: string | null;
       readonly recordingUrl: string | null;
     }
-  | { readonly kind: 'message'; readonly event: MessageEvent };
+  | { readonly kind: 'message'; readonly event: MessageEvent }
+  /** The texts one number sent in a window beyond those announced one by one: sent when the window ends. */
+  | {
+      readonly kind: 'text-digest';
+      readonly from: string;
+      /** How many texts of the window were not announced one by one (so far: it grows until it is sent). */
+      readonly more: number;
+      readonly windowStart: string;
+      readonly windowEnd: string;
+    };
 
 export interface NotificationDraft {
   readonly topic: string;
@@ -38,6 +48,8 @@ export interface NotificationDraft {
   readonly recipients: string;
   readonly subject: string;
   readonly body: string;
+  /** 0 is sent before 1 whatever their age: a voicemail never waits behind a backlog of texts. */
+  readonly priority: 0 | 1;
 }
 
 /** Turns an announcement into the notifications to send (one per channel). Pure: the service layer owns it. */
@@ -54,14 +66,56 @@ async function firstTime(tx: Tx, key: string | undefined, at: string): Promise<b
   return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
 }
 
-async function enqueue(tx: Tx, drafts: NotificationDraft[], at: string): Promise<void> {
+/**
+ * Adds the drafts to the outbox, due at `dueAt`. A draft whose topic is already there is left as it is, unless
+ * `revise` (a digest that grows): then its text is replaced while it has not been sent.
+ */
+async function enqueue(
+  tx: Tx,
+  drafts: NotificationDraft[],
+  dueAt: string,
+  createdAt: string,
+  revise = false,
+): Promise<void> {
   for (const draft of drafts) {
     await tx
       .insertInto('notifications')
-      .values({ ...draft, status: 'pending', attempts: 0, next_attempt_at: at, created_at: at })
-      .onConflict((oc) => oc.columns(['topic', 'channel']).doNothing())
+      .values({ ...draft, status: 'pending', attempts: 0, next_attempt_at: dueAt, created_at: createdAt })
+      .onConflict((oc) =>
+        revise
+          ? oc
+              .columns(['topic', 'channel'])
+              .doUpdateSet({ subject: draft.subject, body: draft.body })
+              .where('notifications.status', '=', 'pending')
+          : oc.columns(['topic', 'channel']).doNothing(),
+      )
       .execute();
   }
+}
+
+/**
+ * Announces an inbound text: one by one for the first ANNOUNCED_TEXTS_PER_SENDER of its sender's window, then as
+ * one digest of the rest, sent when the window ends. Counted from the messages stored, so every instance agrees.
+ */
+async function announceText(tx: Tx, e: MessageEvent, audience: Audience, compose: Composer): Promise<void> {
+  const start = windowStart(new Date(e.at));
+  if (e.from === undefined || Number.isNaN(start.getTime())) {
+    return enqueue(tx, compose({ kind: 'message', event: e }, audience), e.at, e.at);
+  }
+  const from = start.toISOString();
+  const to = new Date(start.getTime() + SENDER_WINDOW_MS).toISOString();
+  const { texts } = await tx
+    .selectFrom('messages')
+    .select((eb) => eb.fn.countAll().as('texts'))
+    .where('from_number', '=', e.from)
+    .where('direction', '=', 'inbound')
+    .where('created_at', '>=', from)
+    .where('created_at', '<', to)
+    .executeTakeFirstOrThrow();
+  const more = Number(texts) - ANNOUNCED_TEXTS_PER_SENDER;
+  if (more <= 0) return enqueue(tx, compose({ kind: 'message', event: e }, audience), e.at, e.at);
+  const digest = { kind: 'text-digest', from: e.from, more, windowStart: from, windowEnd: to } as const;
+  await enqueue(tx, compose(digest, audience), to, e.at, true);
 }
 
 /** Makes sure the call's row exists (a step or a recording may be the first we hear of a call). */
@@ -215,7 +269,7 @@ async function applyVoicemail(tx: Tx, e: VoicemailEvent, compose: Composer): Pro
         : undefined,
     );
   }
-  if (!e.silent) await enqueue(tx, compose({ kind: 'voicemail', id: row.id, event: e }, e.audience), e.at);
+  if (!e.silent) await enqueue(tx, compose({ kind: 'voicemail', id: row.id, event: e }, e.audience), e.at, e.at);
 }
 
 async function applyTranscript(tx: Tx, e: TranscriptEvent, compose: Composer): Promise<void> {
@@ -245,7 +299,7 @@ async function applyTranscript(tx: Tx, e: TranscriptEvent, compose: Composer): P
       from: row.from_number,
       recordingUrl: row.recording_url,
     };
-    await enqueue(tx, compose(announcement, e.audience), e.at);
+    await enqueue(tx, compose(announcement, e.audience), e.at, e.at);
   }
 }
 
@@ -280,7 +334,7 @@ async function applyMessage(tx: Tx, e: MessageEvent, compose: Composer): Promise
       })),
     )
     .execute();
-  if (e.audience) await enqueue(tx, compose({ kind: 'message', event: e }, e.audience), e.at);
+  if (e.audience) await announceText(tx, e, e.audience, compose);
 }
 
 async function applyMessageStatus(tx: Tx, e: MessageStatusEvent): Promise<void> {

@@ -124,9 +124,38 @@ const inboxSignOuts: Migration = {
   },
 };
 
+/**
+ * Floods: the outbox sends voicemails before texts (a priority, set to 0 for the voicemails already waiting), and
+ * a sender's texts in a window are counted by an index instead of a scan.
+ */
+const floodBounds: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .alterTable('notifications')
+      .addColumn('priority', 'integer', (c) => c.notNull().defaultTo(1))
+      .execute();
+    await db
+      .updateTable('notifications')
+      .set({ priority: 0 })
+      .where((eb) => eb.or([eb('topic', 'like', 'voicemail:%'), eb('topic', 'like', 'transcript:%')]))
+      .execute();
+    await db.schema.dropIndex('notifications_due').execute();
+    await db.schema
+      .createIndex('notifications_due')
+      .on('notifications')
+      .columns(['status', 'priority', 'next_attempt_at'])
+      .execute();
+    await db.schema
+      .createIndex('messages_sender_window')
+      .on('messages')
+      .columns(['from_number', 'direction', 'created_at'])
+      .execute();
+  },
+};
+
 /** Every migration, by name; names sort in the order they apply. Add new ones at the end, never edit one. */
 export function migrationsFor(dialect: DialectName): Record<string, Migration> {
-  return { '001_initial': initial(dialect), '002_inbox_sign_outs': inboxSignOuts };
+  return { '001_initial': initial(dialect), '002_inbox_sign_outs': inboxSignOuts, '003_flood_bounds': floodBounds };
 }
 
 /** The database was migrated by a newer version of this server: running old code on it would corrupt it. */

@@ -31,6 +31,8 @@ export function createOutboxTable(db: Db) {
             eb.and([eb('status', '=', 'sending'), eb('lease_until', '<', at)]),
           ]),
         )
+        // Voicemails first, however many texts are waiting; then the oldest.
+        .orderBy('priority')
         .orderBy('next_attempt_at')
         .limit(limit)
         .execute();

@@ -81,13 +81,18 @@ export interface MessageStatusesTable {
 /** The outbox: one row per notification and channel, sent at least once, marked sent when accepted. */
 export interface NotificationsTable {
   id: Generated<number>;
-  /** What it is about, unique with channel: voicemail:<id>, transcript:<id>, message:<sid>. */
+  /**
+   * What it is about, unique with channel: voicemail:<id>, transcript:<id>, message:<sid>, or
+   * texts-digest:<sender key>:<window start> (the sender's number hashed: topics are logged).
+   */
   topic: string;
   channel: 'email' | 'sms';
   /** Comma-separated e-mail addresses, or one E.164 number. */
   recipients: string;
   subject: string;
   body: string;
+  /** Due rows are sent lowest first, then oldest first: 0 voicemails and transcripts, 1 texts. */
+  priority: number;
   status: 'pending' | 'sending' | 'sent' | 'failed';
   attempts: number;
   next_attempt_at: string;

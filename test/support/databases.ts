@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import { openStore, type Store } from '../../src/store/store';
 
 export interface TestDatabase {
   /** A DATABASE_URL for a fresh, empty database. */
@@ -61,4 +62,38 @@ export function reportPostgresSkip(suite: string): void {
     // eslint-disable-next-line no-console
     console.warn(`SKIP: ${suite} on PostgreSQL: TEST_DATABASE_URL is not set (.ci/run sets it to the local server)`);
   }
+}
+
+export interface StoreUnderTest {
+  /** The migrated store, open from the hook's start to its end. */
+  readonly store: Store;
+  /** Its DATABASE_URL (for a second store or the app's config). */
+  readonly url: string;
+}
+
+/** A migrated store on a fresh database of `backend`, for each test or for the whole suite; dropped afterwards. */
+export function storeOn(backend: Backend, per: 'test' | 'suite' = 'test'): StoreUnderTest {
+  let database: TestDatabase | undefined;
+  let store: Store | undefined;
+  (per === 'test' ? beforeEach : beforeAll)(async () => {
+    database = await backend.create();
+    store = openStore(database.url);
+    await store.ready();
+  });
+  (per === 'test' ? afterEach : afterAll)(async () => {
+    await store?.close();
+    await database?.drop();
+  });
+  const open = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('storeOn: used outside a test');
+    return value;
+  };
+  return {
+    get store() {
+      return open(store);
+    },
+    get url() {
+      return open(database).url;
+    },
+  };
 }
