@@ -4,7 +4,8 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
+import { Kysely, PostgresDialect, type SqliteDatabase } from 'kysely';
+import { PatientSqliteDialect } from './sqliteLocks';
 import { Pool } from 'pg';
 import type { Tables } from './schema';
 
@@ -20,9 +21,6 @@ export interface Database {
 
 /** How long one PostgreSQL query or connection attempt may take before it fails (the caller never waits long). */
 const POSTGRES_TIMEOUT_MS = 5_000;
-
-/** How long a SQLite write waits for another connection's lock (the event loop waits with it). */
-const SQLITE_BUSY_TIMEOUT_MS = 100;
 
 /** The file a sqlite: URL names, or :memory:. */
 export function sqliteFileOf(url: string): string {
@@ -93,11 +91,11 @@ export function openDatabase(url: string, options: OpenOptions = {}): Database {
     // WAL: readers never block the writer; NORMAL is durable across application crashes in WAL mode.
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
-    // Another process's write (a CLI's) is waited for, briefly: better-sqlite3 waits synchronously, so a
-    // longer wait would stall every request; past it the write fails and the recorder spools the events.
-    sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+    // Another connection's lock is never waited for here (better-sqlite3 would wait synchronously, holding every
+    // request): the dialect tries again asynchronously (./sqliteLocks.ts).
+    sqlite.pragma('busy_timeout = 0');
     return {
-      db: new Kysely<Tables>({ dialect: new SqliteDialect({ database: reusingStatements(sqlite) }) }),
+      db: new Kysely<Tables>({ dialect: new PatientSqliteDialect({ database: reusingStatements(sqlite) }) }),
       dialect: 'sqlite',
       location: file === ':memory:' ? 'sqlite (memory)' : `sqlite:${path.resolve(file)}`,
     };
