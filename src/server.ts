@@ -1,6 +1,7 @@
 // Process entry: loads .env and the config (exit 1 naming the bad variable), logs start-up warnings, migrates
 // the store and replays its spool (exit 1 when the database is newer than this code), listens
-// on PORT, and on SIGTERM/SIGINT stops accepting, lets in-flight requests finish, stops the background work,
+// on PORT, and on SIGTERM/SIGINT stops accepting, lets in-flight requests finish (no keep-alive connection is reset:
+// src/http/drain.ts), stops the background work,
 // closes the database, and exits 0 (or 1 when draining outlasts SHUTDOWN_TIMEOUT_MS). A stray promise rejection is
 // logged and the server serves on.
 import http, { type Server } from 'node:http';
@@ -12,6 +13,7 @@ import { createLogger, logsWritten, type Logger } from './logger';
 import { configOrExit } from './processConfig';
 import { maskCredentials } from './http/urlCredentials';
 import { devBanner } from './devBanner';
+import { drainOnClose } from './http/drain';
 import { DatabaseTooNewError } from './store/migrations';
 import { UnsupportedRuntimeError } from './store/database';
 
@@ -24,6 +26,8 @@ function exitAfterLogs(logger: Logger, code: number): void {
 }
 
 function shutDownOnSignals(server: Server, background: BackgroundWork, logger: Logger, timeoutMs: number): void {
+  // Set up now: it counts the requests in flight on each connection from the first one.
+  const drain = drainOnClose(server);
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -33,7 +37,7 @@ function shutDownOnSignals(server: Server, background: BackgroundWork, logger: L
     stopping = true;
     logger.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
     background.beginShutdown();
-    server.close((err) => {
+    drain.start((err) => {
       if (err) logger.error({ err }, 'error while closing the server');
       void background
         .stop()
@@ -43,8 +47,6 @@ function shutDownOnSignals(server: Server, background: BackgroundWork, logger: L
           exitAfterLogs(logger, err ? 1 : 0);
         });
     });
-    // Keep-alive sockets with no request in flight would otherwise hold close() open.
-    server.closeIdleConnections();
     setTimeout(() => {
       logger.error({ timeoutMs }, 'in-flight requests did not finish in time: exiting');
       exitAfterLogs(logger, 1);

@@ -75,6 +75,48 @@ describe('when the built server runs as a process', () => {
     expect(await server.exited).toBe(0);
   });
 
+  it('then SIGTERM during a keep-alive burst on 50 connections resets none: every request sent is answered, later ones are refused at connect', async () => {
+    const server = await startServer(testEnv({ TWILIO_VALIDATE_SIGNATURE: 'false' }));
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 50 });
+    const outcomes = new Map<string, number>();
+    const count = (key: string) => outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+    let exited = false;
+    const one = () =>
+      new Promise<void>((resolve) => {
+        const body = 'CallSid=CA0123456789abcdef0123456789abcdef&From=%2B15551234567';
+        const req = http.request(
+          {
+            host: '127.0.0.1',
+            port: server.port,
+            path: '/voice',
+            method: 'POST',
+            agent,
+            headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': body.length },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => (count(String(res.statusCode)), resolve()));
+          },
+        );
+        req.on('error', (err: NodeJS.ErrnoException) => (count(err.code ?? err.message), resolve()));
+        req.end(body);
+      });
+    const worker = async () => {
+      while (!exited) await one();
+    };
+    const workers = Promise.all([...Array(50).keys()].map(worker));
+    // Let the burst run, then stop the server in the middle of it.
+    while ((outcomes.get('200') ?? 0) < 500) await new Promise((r) => setTimeout(r, 20));
+    server.child.kill('SIGTERM');
+    const code = await server.exited;
+    exited = true;
+    await workers;
+    agent.destroy();
+    expect(code).toBe(0);
+    // Before: exactly one ECONNRESET per connection (its next request, already sent, met the close).
+    expect([...outcomes.keys()].sort()).toEqual(['200', 'ECONNREFUSED']);
+  });
+
   it('then development with no credentials starts and warns loudly that checks are off', async () => {
     const server = await startServer({ NODE_ENV: 'development' });
     server.child.kill('SIGTERM');
