@@ -12,10 +12,16 @@
 //   GET  /inbox/events                           — Server-Sent Events: something changed (and the unread count)
 //   GET  /inbox/assets/inbox.css|inbox.js        — the page's only style and script
 import { Router, type Request, type RequestHandler, type Response } from 'express';
-import { ipKeyGenerator, rateLimit, type Store as LimiterStore } from 'express-rate-limit';
+import type { Store as LimiterStore } from 'express-rate-limit';
 import { E164 } from '../src/formats';
 import { sendRecordingAudio } from '../src/http/recordingAudio';
-import { verifyPassword } from '../src/inbox/passwords';
+import {
+  SignInBusy,
+  createPasswordCheck,
+  credentialsOf,
+  failedSignInLimit,
+  isCrossSiteForm,
+} from '../src/inbox/signIn';
 import type { LiveUpdates } from '../src/inbox/liveUpdates';
 import type { Session, Sessions } from '../src/inbox/sessions';
 import type { Logger } from '../src/logger';
@@ -90,78 +96,25 @@ export function inboxRouter(options: InboxOptions): Router {
   router.get('/assets/inbox.css', (_req, res) => void res.type('css').set('Cache-Control', 'no-cache').send(INBOX_CSS));
   router.get('/assets/inbox.js', (_req, res) => void res.type('js').set('Cache-Control', 'no-cache').send(INBOX_JS));
 
-  const credentialsOf = (req: Request) => {
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    return {
-      username: typeof body.username === 'string' ? body.username : '',
-      password: typeof body.password === 'string' ? body.password : '',
-    };
-  };
-  // scrypt costs tens of milliseconds of CPU by design: a flood of sign-ins must not take the server's CPU from
-  // the calls. At most VERIFYING checks run at once and WAITING wait; beyond that the answer is 503 at once.
-  let verifying = 0;
-  const waiting: Array<() => void> = [];
-  const rightPassword = async (req: Request): Promise<string | undefined> => {
-    const { username, password } = credentialsOf(req);
-    if (verifying >= VERIFYING) {
-      if (waiting.length >= WAITING) throw new SignInBusy();
-      await new Promise<void>((resolve) => waiting.push(resolve));
-    }
-    verifying++;
-    try {
-      const hash = users.get(username);
-      // An unknown name costs the same scrypt as a known one: the answer's timing does not tell names apart.
-      const ok = await verifyPassword(password, hash ?? DUMMY_HASH);
-      return hash && ok ? username : undefined;
-    } finally {
-      verifying--;
-      waiting.shift()?.();
-    }
-  };
-  // Failed sign-ins per address and user name: 10 in 15 minutes. Counted before any password is checked, so once
-  // a pair is over the limit no password is checked for it at all until the window passes: the answer is 429
-  // whatever was typed, and a guesser learns nothing from it (checking first and counting after made the right
-  // password the one non-429 answer). A sign-in that succeeds is not counted. Guessing from one address does not
-  // lock the operator out elsewhere: the same name from another address has a count of its own.
-  const failedSignIns = rateLimit({
-    windowMs: SIGN_IN_WINDOW_MS,
-    limit: SIGN_IN_FAILURES,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    validate: { xForwardedForHeader: false },
-    ...(options.limiterStore ? { store: options.limiterStore, passOnStoreError: true } : {}),
-    keyGenerator: (req) => `${ipKeyGenerator(req.ip ?? '')}|${credentialsOf(req).username.slice(0, 200)}`,
-    skipSuccessfulRequests: true,
-    // Only a wrong password counts; "busy, retry" (503) is no guess.
-    requestWasSuccessful: (_req, res) => res.statusCode < 400 || res.statusCode === 503,
-    handler: (_req, res) => html(res, signInPage('Too many failed sign-ins from here; try again in 15 minutes.'), 429),
-  });
+  const rightPassword = createPasswordCheck(users);
+  const failedSignIns = failedSignInLimit(options.limiterStore, (res) =>
+    html(res, signInPage('Too many failed sign-ins from here; try again in 15 minutes.'), 429),
+  );
 
   router.get('/sign-in', (req, res) => {
     if (sessions.read(req)) return res.redirect(303, '/inbox/voicemails');
     html(res, signInPage());
   });
-  // Login CSRF: a sign-in form posted from another site would sign the browser in as the attacker's user. A
-  // browser says where a form comes from: Sec-Fetch-Site where it sends Fetch Metadata (anything but same-origin is
-  // refused), else Origin (another host is refused; "null", which Chromium sends for a same-origin form under our
-  // Referrer-Policy: no-referrer, tells nothing). A client that sends neither (curl, a script) is not a browser
-  // being tricked, and is let through.
   const fromThisSite: RequestHandler = (req, res, next) => {
-    const site = req.get('sec-fetch-site');
-    const origin = req.get('origin');
-    const hosts = new Set([req.get('host'), options.publicHost].filter(Boolean));
-    const crossSite =
-      site !== undefined
-        ? site !== 'same-origin'
-        : origin !== undefined && origin !== 'null' && (!URL.canParse(origin) || !hosts.has(new URL(origin).host));
-    if (!crossSite) return next();
+    if (!isCrossSiteForm(req, options.publicHost)) return next();
     logger.warn({ reason: 'sign-in form from another site' }, 'inbox sign-in refused');
     html(res, signInPage('This sign-in form came from another site: open the inbox here and sign in again.'), 403);
   };
   router.post('/sign-in', fromThisSite, failedSignIns, async (req, res) => {
     let user: string | undefined;
     try {
-      user = await rightPassword(req);
+      const { username, password } = credentialsOf(req);
+      user = await rightPassword(username, password);
     } catch (err) {
       if (!(err instanceof SignInBusy)) throw err;
       return html(
@@ -302,15 +255,3 @@ export function inboxRouter(options: InboxOptions): Router {
 
   return router;
 }
-
-/** Password checks running at once, and waiting, before sign-ins are answered 503. */
-/** Failed sign-ins allowed per address and user name in a window. */
-const SIGN_IN_FAILURES = 10;
-const SIGN_IN_WINDOW_MS = 15 * 60_000;
-const VERIFYING = 2;
-const WAITING = 16;
-
-class SignInBusy extends Error {}
-
-/** A valid hash of a random password, verified against when the name is unknown (same cost, always false). */
-const DUMMY_HASH = 'scrypt:32768:8:1:c2FsdHNhbHRzYWx0c2FsdA==:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
