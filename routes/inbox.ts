@@ -11,7 +11,7 @@
 //   GET  /inbox/calls                            — the call log (?number=&status=)
 //   GET  /inbox/events                           — Server-Sent Events: something changed (and the unread count)
 //   GET  /inbox/assets/inbox.css|inbox.js        — the page's only style and script
-import { Router, type Request, type RequestHandler, type Response } from 'express';
+import { Router, type RequestHandler, type Response } from 'express';
 import type { Store as LimiterStore } from 'express-rate-limit';
 import { E164 } from '../src/formats';
 import { sendRecordingAudio } from '../src/http/recordingAudio';

@@ -118,7 +118,7 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))(
     });
 
     it('then a spooled batch the store refuses for good is moved aside, and the batches behind it are stored', async () => {
-      const { dir, spool, logs, recorder } = recorderWithSpool();
+      const { spool, logs, recorder } = recorderWithSpool();
       const message = (sid: string): StoreEvent => ({
         type: 'message',
         at: new Date().toISOString(),
