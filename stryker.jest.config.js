@@ -1,5 +1,5 @@
 // The jest config Stryker runs (npm run test:mutation): the whole config, limited to the suites that exercise
-// the mutated security modules in process (the rest spawn processes or replay docs, which see no mutant and
+// the mutated security and robustness modules in process (the rest spawn processes or replay docs, which see no mutant and
 // only cost time).
 const base = require('./jest.config');
 
@@ -20,5 +20,9 @@ module.exports = {
     '**/test/bins.test.ts',
     '**/test/sms.routes.test.ts',
     '**/test/voice.routes.test.ts',
+    '**/test/routing.test.ts',
+    '**/test/inbox.test.ts',
+    '**/test/store.units.test.ts',
+    '**/test/store.poison.test.ts',
   ],
 };

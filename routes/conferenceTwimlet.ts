@@ -14,9 +14,7 @@ import { twilioParams, type GatherActionParams } from '../src/http/twilioParams'
 import { urlBuilder } from '../src/http/publicUrl';
 import type { WebhookRoutes } from '../src/http/routing';
 import { digitsOf, sayOptionsFrom, selfUrl } from '../src/http/twimletParams';
-import { sendTwiml } from '../src/http/twiml';
 import type { OutboundService } from '../src/services/outbound';
-import { isPreview } from '../src/http/twimlPreview';
 import { conferencePasswordTwimlet, conferenceTwimlet } from '../views/twimlets';
 
 /** Twilio's hold-music buckets, by the genre names the hosted twimlet took. */
@@ -39,83 +37,82 @@ const isOn = (value: string | undefined) => {
 export function conferenceTwimletRoutes(config: Config, outbound: OutboundService): WebhookRoutes {
   const base = config.publicBaseUrl;
   return {
-    '/twiml/conference': (req, res) => {
-      const params = urlParams(req);
-      const call: GatherActionParams = twilioParams(req);
-      const say = sayOptionsFrom(params, config.say);
-      const message = param(params, 'Message');
-      const moderators = listParam(params, 'Moderators').map(moderatorDigits).filter(Boolean);
-      // One room per line: without a Name, the original's md5 of Message and the moderators.
-      const name =
-        param(params, 'Name')?.trim() ||
-        createHash('md5')
-          .update((message ?? '') + moderators.join(''))
-          .digest('hex');
-      if (name.length > 128) throw badRequest('Name must be at most 128 characters');
-      const password = param(params, 'Password')?.trim() || undefined;
-      if (password && !/^\d{1,20}$/.test(password))
-        throw badRequest('Password must be digits (what a caller can key in)');
-      const music = param(params, 'Music')?.trim() || undefined;
-      // The wait URL is always our holdmusic twimlet, so the audio of a Music URL is played (<Play>) rather
-      // than handed the call: a wait URL on another host could answer with TwiML that dials anywhere.
-      let waitUrl: string | undefined;
-      if (music && /^https?:\/\/\S+$/i.test(music)) {
-        waitUrl = urlBuilder(req, base)(`/twiml/holdmusic?${new URLSearchParams({ 'Urls[0]': music })}`);
-      } else if (music && GENRES.has(music.toLowerCase())) {
-        waitUrl = urlBuilder(req, base)(`/twiml/holdmusic?Bucket=com.twilio.music.${music.toLowerCase()}`);
-      } else if (music) {
-        req.log.warn(`conference: Music is neither a URL nor one of ${[...GENRES].join(', ')}; Twilio's default plays`);
-      }
-
-      const digits = call.Digits;
-      if (password && digits !== password) {
-        const own: Array<[string, string]> = Object.entries(params)
-          .filter(
-            ([k]) =>
-              [
-                'Name',
-                'Password',
-                'Music',
-                'Message',
-                'EnableSmsNotifications',
-                'EndConferenceOnExit',
-                'Voice',
-                'Language',
-              ].includes(k) || k.startsWith('Moderators'),
-          )
-          .flatMap(([k, v]) =>
-            (Array.isArray(v) ? v : v === undefined ? [] : [v]).map((one) => [k, one] as [string, string]),
+    '/twiml/conference': {
+      twiml: (req) => {
+        const params = urlParams(req);
+        const call: GatherActionParams = twilioParams(req);
+        const say = sayOptionsFrom(params, config.say);
+        const message = param(params, 'Message');
+        const moderators = listParam(params, 'Moderators').map(moderatorDigits).filter(Boolean);
+        // One room per line: without a Name, the original's md5 of Message and the moderators.
+        const name =
+          param(params, 'Name')?.trim() ||
+          createHash('md5')
+            .update((message ?? '') + moderators.join(''))
+            .digest('hex');
+        if (name.length > 128) throw badRequest('Name must be at most 128 characters');
+        const password = param(params, 'Password')?.trim() || undefined;
+        if (password && !/^\d{1,20}$/.test(password))
+          throw badRequest('Password must be digits (what a caller can key in)');
+        const music = param(params, 'Music')?.trim() || undefined;
+        // The wait URL is always our holdmusic twimlet, so the audio of a Music URL is played (<Play>) rather
+        // than handed the call: a wait URL on another host could answer with TwiML that dials anywhere.
+        let waitUrl: string | undefined;
+        if (music && /^https?:\/\/\S+$/i.test(music)) {
+          waitUrl = urlBuilder(req, base)(`/twiml/holdmusic?${new URLSearchParams({ 'Urls[0]': music })}`);
+        } else if (music && GENRES.has(music.toLowerCase())) {
+          waitUrl = urlBuilder(req, base)(`/twiml/holdmusic?Bucket=com.twilio.music.${music.toLowerCase()}`);
+        } else if (music) {
+          req.log.warn(
+            `conference: Music is neither a URL nor one of ${[...GENRES].join(', ')}; Twilio's default plays`,
           );
-        const actionUrl = selfUrl(req, base, '/twiml/conference', own);
-        return sendTwiml(
-          res,
-          conferencePasswordTwimlet({ wrong: digits !== undefined, numDigits: password.length, actionUrl, say }),
-        );
-      }
+        }
 
-      const caller = call.From ?? call.Caller ?? '';
-      const called = call.To ?? call.Called ?? '';
-      // The moderator may be the caller, or (an outbound call placed to the moderator) the number called.
-      const isModerator = [caller, called].some((n) => n && moderators.includes(moderatorDigits(n)));
-      sendTwiml(
-        res,
-        conferenceTwimlet({
+        const digits = call.Digits;
+        if (password && digits !== password) {
+          const own: Array<[string, string]> = Object.entries(params)
+            .filter(
+              ([k]) =>
+                [
+                  'Name',
+                  'Password',
+                  'Music',
+                  'Message',
+                  'EnableSmsNotifications',
+                  'EndConferenceOnExit',
+                  'Voice',
+                  'Language',
+                ].includes(k) || k.startsWith('Moderators'),
+            )
+            .flatMap(([k, v]) =>
+              (Array.isArray(v) ? v : v === undefined ? [] : [v]).map((one) => [k, one] as [string, string]),
+            );
+          const actionUrl = selfUrl(req, base, '/twiml/conference', own);
+          return conferencePasswordTwimlet({ wrong: digits !== undefined, numDigits: password.length, actionUrl, say });
+        }
+
+        const caller = call.From ?? call.Caller ?? '';
+        const called = call.To ?? call.Called ?? '';
+        // The moderator may be the caller, or (an outbound call placed to the moderator) the number called.
+        const isModerator = [caller, called].some((n) => n && moderators.includes(moderatorDigits(n)));
+        // A preview of the route (before an outbound call is placed) has no one joining: nobody is texted.
+        if (isOn(param(params, 'EnableSmsNotifications')) && !isModerator && !req.preview) {
+          // Sent without waiting (the answer does not depend on it); each moderator number still has to pass the
+          // allow-list.
+          const body = `${caller || 'Someone'} has entered your conference. Call the number this text came from to join.`;
+          for (const moderator of listParam(params, 'Moderators')) {
+            outbound.sendSms({ to: moderator, body }).catch(() => undefined);
+          }
+        }
+        return conferenceTwimlet({
           name,
           message: message?.trim() ? message : DEFAULT_MESSAGE,
           startConferenceOnEnter: moderators.length === 0 || isModerator,
           endConferenceOnExit: isModerator && isOn(param(params, 'EndConferenceOnExit')),
           waitUrl,
           say,
-        }),
-      );
-      // A preview of the route (before an outbound call is placed) has no one joining: nobody is texted.
-      if (isOn(param(params, 'EnableSmsNotifications')) && !isModerator && !isPreview(req)) {
-        // Sent after answering; each moderator number still has to pass the allow-list.
-        const body = `${caller || 'Someone'} has entered your conference. Call the number this text came from to join.`;
-        for (const moderator of listParam(params, 'Moderators')) {
-          outbound.sendSms({ to: moderator, body }).catch(() => undefined);
-        }
-      }
+        });
+      },
     },
   };
 }

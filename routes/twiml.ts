@@ -12,7 +12,6 @@
 // Digits, DialCallStatus) from the body of a POST or the query of a GET. Every number to ring passes the
 // toll-fraud guard (a refused one is skipped or apologised for), and every document passes the egress policy
 // on its way out (src/middleware/egressGate.ts), echoed documents included.
-import type { Request, RequestHandler } from 'express';
 import type { Config } from '../src/config';
 import { createDialGuard } from '../src/policy/dialGuard';
 import { badRequest } from '../src/http/errors';
@@ -26,9 +25,9 @@ import {
 } from '../src/http/twimletParams';
 import { dialConnected } from '../src/http/callOutcomes';
 import { listParam, param, urlParams, type Params } from '../src/http/params';
-import type { WebhookRoutes } from '../src/http/routing';
+import type { TwimlView, WebhookRoutes } from '../src/http/routing';
+import type { WebhookInput } from '../src/http/webhookInput';
 import { twilioParams, type DialActionParams, type GatherActionParams } from '../src/http/twilioParams';
-import { sendTwiml } from '../src/http/twiml';
 import { createAllowlist } from '../src/policy/phoneNumbers';
 import { parseTwiml } from '../src/twiml/document';
 import { redirectTwiml } from '../views/voice';
@@ -58,18 +57,18 @@ export function twimlRoutes(config: Config): WebhookRoutes {
   const guard = createDialGuard(createAllowlist(config.outbound.allowlist), config.outbound.defaultCountry);
 
   /** The numbers that may be dialled, each with its whisper URL; refused ones are dropped (and logged). */
-  const allowedTargets = (req: Request, numbers: string[], where: string, whisperUrl?: string): DialTarget[] =>
+  const allowedTargets = (req: WebhookInput, numbers: string[], where: string, whisperUrl?: string): DialTarget[] =>
     numbers.flatMap((raw) => {
       const number = guard.allowed(raw, req, where);
       return number ? [{ number, url: whisperUrl }] : [];
     });
 
   /** The action of a one-step dial (forward, simulring): back here with Dial=true, keeping the FailUrl. */
-  const dialActionUrl = (req: Request, path: string, failUrl: string | undefined) =>
+  const dialActionUrl = (req: WebhookInput, path: string, failUrl: string | undefined) =>
     selfUrl(req, base, path, [['Dial', 'true'], ...(failUrl ? [['FailUrl', failUrl] as [string, string]] : [])]);
 
   /** The whisper each called party hears; HumanCheck hangs up on silence (voicemail must not take the call). */
-  const whisperUrlFor = (req: Request, message: string | undefined, humanCheck: boolean) =>
+  const whisperUrlFor = (req: WebhookInput, message: string | undefined, humanCheck: boolean) =>
     selfUrl(req, base, '/twiml/whisper', [
       ...(message ? [['Message', message] as [string, string]] : []),
       ...(humanCheck ? [['HumanCheck', 'true'] as [string, string]] : []),
@@ -79,54 +78,63 @@ export function twimlRoutes(config: Config): WebhookRoutes {
    * simulring and callme: ring every allowed number at once, each whispered (the Message), and come back
    * with Dial=true to hang up or go on to the FailUrl.
    */
-  const ringAtOnce =
-    (path: string, targetsOf: (params: Params) => { numbers: string[]; humanCheck: boolean }): RequestHandler =>
-    (req, res) => {
+  const ringAtOnce = (
+    path: string,
+    targetsOf: (params: Params) => { numbers: string[]; humanCheck: boolean },
+  ): { twiml: TwimlView } => ({
+    twiml: (req) => {
       const params = urlParams(req);
       const say = sayOptionsFrom(params, config.say);
       const failUrl = failUrlFrom(req, params, base);
-      if (param(params, 'Dial')) return sendTwiml(res, afterDialTwimlet(dialConnected(twilioParams(req)), failUrl));
+      if (param(params, 'Dial')) return afterDialTwimlet(dialConnected(twilioParams(req)), failUrl);
       const { numbers, humanCheck } = targetsOf(params);
       const whisper = whisperUrlFor(req, param(params, 'Message'), humanCheck);
       const targets = allowedTargets(req, numbers, path.slice('/twiml/'.length), whisper);
-      if (targets.length === 0) return sendTwiml(res, goodbyeTwimlet(TWIMLET_PHRASES.refused, say));
+      if (targets.length === 0) return goodbyeTwimlet(TWIMLET_PHRASES.refused, say);
       const actionUrl = dialActionUrl(req, path, failUrl);
-      sendTwiml(res, dialTwimlet({ targets, timeout: timeoutFrom(params, 20), actionUrl, say }));
-    };
+      return dialTwimlet({ targets, timeout: timeoutFrom(params, 20), actionUrl, say });
+    },
+  });
 
   return {
-    '/twiml/message': (req, res) => {
-      const params = urlParams(req);
-      sendTwiml(res, messageTwimlet({ items: listParam(params, 'Message'), say: sayOptionsFrom(params, config.say) }));
+    '/twiml/message': {
+      twiml: (req) => {
+        const params = urlParams(req);
+        return messageTwimlet({ items: listParam(params, 'Message'), say: sayOptionsFrom(params, config.say) });
+      },
     },
 
-    '/twiml/echo': (req, res) => {
-      const twiml = param(urlParams(req), 'Twiml');
-      if (!twiml?.trim()) throw badRequest('Twiml is required in the URL: a TwiML document with a <Response> root');
-      const parsed = parseTwiml(twiml, 'voice');
-      if (!parsed.ok) throw badRequest(`Twiml is not valid TwiML (${parsed.code}): ${parsed.message}`);
-      // Whoever wrote it, the document goes out only if the egress policy allows everything it reaches.
-      sendTwiml(res, twiml);
+    '/twiml/echo': {
+      twiml: (req) => {
+        const twiml = param(urlParams(req), 'Twiml');
+        if (!twiml?.trim()) throw badRequest('Twiml is required in the URL: a TwiML document with a <Response> root');
+        const parsed = parseTwiml(twiml, 'voice');
+        if (!parsed.ok) throw badRequest(`Twiml is not valid TwiML (${parsed.code}): ${parsed.message}`);
+        // Whoever wrote it, the document goes out only if the egress policy allows everything it reaches.
+        return twiml;
+      },
     },
 
-    '/twiml/forward': (req, res) => {
-      const params = urlParams(req);
-      const call: DialActionParams = twilioParams(req);
-      const say = sayOptionsFrom(params, config.say);
-      const failUrl = failUrlFrom(req, params, base);
-      if (param(params, 'Dial')) return sendTwiml(res, afterDialTwimlet(dialConnected(call), failUrl));
-      const phoneNumber = phoneNumberOf(params);
-      const allowedCallers = listParam(params, 'AllowedCallers').map(digitsOf).filter(Boolean);
-      if (allowedCallers.length > 0) {
-        const callers = [call.From ?? call.Caller, call.To ?? call.Called].map((n) => digitsOf(n ?? ''));
-        if (!callers.some((n) => n && allowedCallers.includes(n)))
-          return sendTwiml(res, goodbyeTwimlet(TWIMLET_PHRASES.restricted, say));
-      }
-      const targets = allowedTargets(req, [phoneNumber], 'forward');
-      if (targets.length === 0) return sendTwiml(res, goodbyeTwimlet(TWIMLET_PHRASES.refused, say));
-      const callerId = param(params, 'CallerId')?.trim() || undefined;
-      const actionUrl = dialActionUrl(req, '/twiml/forward', failUrl);
-      sendTwiml(res, dialTwimlet({ targets, timeout: timeoutFrom(params, 20), callerId, actionUrl, say }));
+    '/twiml/forward': {
+      twiml: (req) => {
+        const params = urlParams(req);
+        const call: DialActionParams = twilioParams(req);
+        const say = sayOptionsFrom(params, config.say);
+        const failUrl = failUrlFrom(req, params, base);
+        if (param(params, 'Dial')) return afterDialTwimlet(dialConnected(call), failUrl);
+        const phoneNumber = phoneNumberOf(params);
+        const allowedCallers = listParam(params, 'AllowedCallers').map(digitsOf).filter(Boolean);
+        if (allowedCallers.length > 0) {
+          const callers = [call.From ?? call.Caller, call.To ?? call.Called].map((n) => digitsOf(n ?? ''));
+          if (!callers.some((n) => n && allowedCallers.includes(n)))
+            return goodbyeTwimlet(TWIMLET_PHRASES.restricted, say);
+        }
+        const targets = allowedTargets(req, [phoneNumber], 'forward');
+        if (targets.length === 0) return goodbyeTwimlet(TWIMLET_PHRASES.refused, say);
+        const callerId = param(params, 'CallerId')?.trim() || undefined;
+        const actionUrl = dialActionUrl(req, '/twiml/forward', failUrl);
+        return dialTwimlet({ targets, timeout: timeoutFrom(params, 20), callerId, actionUrl, say });
+      },
     },
 
     // As the original: the whisper without a human check unless the URL asks for one (HumanCheck).
@@ -139,90 +147,91 @@ export function twimlRoutes(config: Config): WebhookRoutes {
     // As the original: the called party hears the whisper; no human check.
     '/twiml/callme': ringAtOnce('/twiml/callme', (params) => ({ numbers: [phoneNumberOf(params)], humanCheck: false })),
 
-    '/twiml/findme': (req, res) => {
-      const params = urlParams(req);
-      const say = sayOptionsFrom(params, config.say);
-      const failUrl = failUrlFrom(req, params, base);
-      const timeout = timeoutFrom(params, 60);
-      const message = param(params, 'Message');
-      if (param(params, 'Dial') && dialConnected(twilioParams(req)))
-        return sendTwiml(res, afterDialTwimlet(true, failUrl));
-      // The action URL carries the numbers not tried yet: on a failed attempt, the next one rings.
-      const listed = listParam(params, 'PhoneNumbers');
-      // The original meant to keep the first ten (its array_splice kept the rest instead).
-      if (listed.length > MAX_FINDME_NUMBERS)
-        req.log.warn({ numbers: listed.length }, `findme: only the first ${MAX_FINDME_NUMBERS} numbers are tried`);
-      const numbers = listed.slice(0, MAX_FINDME_NUMBERS);
-      if (numbers.length === 0 && !param(params, 'Dial')) throw badRequest('PhoneNumbers[] is required');
-      let remaining = numbers;
-      let targets: DialTarget[] = [];
-      while (remaining.length > 0 && targets.length === 0) {
-        targets = allowedTargets(req, [remaining[0] as string], 'findme', whisperUrlFor(req, message, true));
-        remaining = remaining.slice(1);
-      }
-      if (targets.length === 0) {
-        return sendTwiml(
-          res,
-          param(params, 'Dial') ? afterDialTwimlet(false, failUrl) : goodbyeTwimlet(TWIMLET_PHRASES.refused, say),
-        );
-      }
-      const actionUrl = selfUrl(req, base, '/twiml/findme', [
-        ['Dial', 'true'],
-        ...remaining.map((n, i) => [`PhoneNumbers[${i}]`, n] as [string, string]),
-        ...(message ? [['Message', message] as [string, string]] : []),
-        ['Timeout', String(timeout)],
-        ...(failUrl ? [['FailUrl', failUrl] as [string, string]] : []),
-      ]);
-      sendTwiml(res, dialTwimlet({ targets, timeout, actionUrl, say }));
+    '/twiml/findme': {
+      twiml: (req) => {
+        const params = urlParams(req);
+        const say = sayOptionsFrom(params, config.say);
+        const failUrl = failUrlFrom(req, params, base);
+        const timeout = timeoutFrom(params, 60);
+        const message = param(params, 'Message');
+        if (param(params, 'Dial') && dialConnected(twilioParams(req))) return afterDialTwimlet(true, failUrl);
+        // The action URL carries the numbers not tried yet: on a failed attempt, the next one rings.
+        const listed = listParam(params, 'PhoneNumbers');
+        // The original meant to keep the first ten (its array_splice kept the rest instead).
+        if (listed.length > MAX_FINDME_NUMBERS)
+          req.log.warn({ numbers: listed.length }, `findme: only the first ${MAX_FINDME_NUMBERS} numbers are tried`);
+        const numbers = listed.slice(0, MAX_FINDME_NUMBERS);
+        if (numbers.length === 0 && !param(params, 'Dial')) throw badRequest('PhoneNumbers[] is required');
+        let remaining = numbers;
+        let targets: DialTarget[] = [];
+        while (remaining.length > 0 && targets.length === 0) {
+          targets = allowedTargets(req, [remaining[0] as string], 'findme', whisperUrlFor(req, message, true));
+          remaining = remaining.slice(1);
+        }
+        if (targets.length === 0) {
+          return param(params, 'Dial')
+            ? afterDialTwimlet(false, failUrl)
+            : goodbyeTwimlet(TWIMLET_PHRASES.refused, say);
+        }
+        const actionUrl = selfUrl(req, base, '/twiml/findme', [
+          ['Dial', 'true'],
+          ...remaining.map((n, i) => [`PhoneNumbers[${i}]`, n] as [string, string]),
+          ...(message ? [['Message', message] as [string, string]] : []),
+          ['Timeout', String(timeout)],
+          ...(failUrl ? [['FailUrl', failUrl] as [string, string]] : []),
+        ]);
+        return dialTwimlet({ targets, timeout, actionUrl, say });
+      },
     },
 
-    '/twiml/whisper': (req, res) => {
-      const params = urlParams(req);
-      const call: GatherActionParams = twilioParams(req);
-      if (call.Digits !== undefined) return sendTwiml(res, acceptTwimlet());
-      const message = param(params, 'Message')?.trim() || undefined;
-      const humanCheck = param(params, 'HumanCheck') !== undefined;
-      const actionUrl = selfUrl(req, base, '/twiml/whisper', [
-        ...(message ? [['Message', message] as [string, string]] : []),
-        ...(humanCheck ? [['HumanCheck', 'true'] as [string, string]] : []),
-      ]);
-      const from = call.From ?? call.Caller ?? 'an unknown number';
-      sendTwiml(res, whisperTwimlet({ message, from, humanCheck, actionUrl, say: sayOptionsFrom(params, config.say) }));
+    '/twiml/whisper': {
+      twiml: (req) => {
+        const params = urlParams(req);
+        const call: GatherActionParams = twilioParams(req);
+        if (call.Digits !== undefined) return acceptTwimlet();
+        const message = param(params, 'Message')?.trim() || undefined;
+        const humanCheck = param(params, 'HumanCheck') !== undefined;
+        const actionUrl = selfUrl(req, base, '/twiml/whisper', [
+          ...(message ? [['Message', message] as [string, string]] : []),
+          ...(humanCheck ? [['HumanCheck', 'true'] as [string, string]] : []),
+        ]);
+        const from = call.From ?? call.Caller ?? 'an unknown number';
+        return whisperTwimlet({ message, from, humanCheck, actionUrl, say: sayOptionsFrom(params, config.say) });
+      },
     },
 
-    '/twiml/menu': (req, res) => {
-      const params = urlParams(req);
-      const options = new Map<string, string>();
-      for (const [key, value] of Object.entries(params)) {
-        const match = /^Options\[([0-9*#]{1,10})\]$/.exec(key);
-        const url = Array.isArray(value) ? value[0] : value;
-        if (match && url?.trim()) options.set(match[1] as string, url.trim());
-      }
-      if (options.size === 0)
-        throw badRequest('Options[key]=url is required, e.g. Options[1]=/twiml/message?Message=Sales');
-      const message = param(params, 'Message');
-      const { Digits: digits }: GatherActionParams = twilioParams(req);
-      const chosen = digits !== undefined ? options.get(digits) : undefined;
-      if (chosen) {
-        // Normalised (spaces and other characters percent-encoded) as Twilio would request it.
-        const url = resolveTwimletUrl(req, base, chosen);
-        if (!url) throw badRequest(`Options[${digits}] must be an http(s) URL, or a path relative to the twimlet`);
-        return sendTwiml(res, redirectTwiml(url));
-      }
-      const actionUrl = selfUrl(req, base, '/twiml/menu', [
-        ...(message ? [['Message', message] as [string, string]] : []),
-        ...[...options].map(([k, v]) => [`Options[${k}]`, v] as [string, string]),
-      ]);
-      sendTwiml(
-        res,
-        menuTwimlet({
+    '/twiml/menu': {
+      twiml: (req) => {
+        const params = urlParams(req);
+        const options = new Map<string, string>();
+        for (const [key, value] of Object.entries(params)) {
+          const match = /^Options\[([0-9*#]{1,10})\]$/.exec(key);
+          const url = Array.isArray(value) ? value[0] : value;
+          if (match && url?.trim()) options.set(match[1] as string, url.trim());
+        }
+        if (options.size === 0)
+          throw badRequest('Options[key]=url is required, e.g. Options[1]=/twiml/message?Message=Sales');
+        const message = param(params, 'Message');
+        const { Digits: digits }: GatherActionParams = twilioParams(req);
+        const chosen = digits !== undefined ? options.get(digits) : undefined;
+        if (chosen) {
+          // Normalised (spaces and other characters percent-encoded) as Twilio would request it.
+          const url = resolveTwimletUrl(req, base, chosen);
+          if (!url) throw badRequest(`Options[${digits}] must be an http(s) URL, or a path relative to the twimlet`);
+          return redirectTwiml(url);
+        }
+        const actionUrl = selfUrl(req, base, '/twiml/menu', [
+          ...(message ? [['Message', message] as [string, string]] : []),
+          ...[...options].map(([k, v]) => [`Options[${k}]`, v] as [string, string]),
+        ]);
+        return menuTwimlet({
           message,
           keys: [...options.keys()],
           actionUrl,
           invalidChoice: digits !== undefined,
           say: sayOptionsFrom(params, config.say),
-        }),
-      );
+        });
+      },
     },
   };
 }

@@ -12,7 +12,6 @@ import { urlBuilder } from '../src/http/publicUrl';
 import type { WebhookRoutes } from '../src/http/routing';
 import { twimlFor, type StaticTwimlContext } from '../src/http/staticTwiml';
 import { twilioParams, type GatherActionParams, type VoiceCallParams } from '../src/http/twilioParams';
-import { sendTwiml } from '../src/http/twiml';
 import {
   PHRASES,
   forwardTwiml,
@@ -63,40 +62,42 @@ export function voiceRoutes(config: Config, context: StaticTwimlContext): Webhoo
   };
 
   return {
-    '/voice': (req, res) => sendTwiml(res, welcome(req)),
+    '/voice': { twiml: (req) => welcome(req) },
 
-    '/voice/menu': (req, res) => {
-      const gathered: GatherActionParams = twilioParams(req);
-      switch (menuChoice(gathered.Digits, gathered.SpeechResult)) {
-        case 'forward':
-          if (!voice.forwardTo) return sendTwiml(res, voicemailNoForward(req));
-          return sendTwiml(
-            res,
-            forwardTwiml({
+    '/voice/menu': {
+      twiml: (req) => {
+        const gathered: GatherActionParams = twilioParams(req);
+        switch (menuChoice(gathered.Digits, gathered.SpeechResult)) {
+          case 'forward':
+            if (!voice.forwardTo) return voicemailNoForward(req);
+            return forwardTwiml({
               forwardTo: voice.forwardTo,
               callerId: callerIdFor(gathered),
               timeout: voice.forwardTimeout,
               dialStatusUrl: urlBuilder(req, base)('/voice/dial-status'),
               say,
-            }),
-          );
-        case 'voicemail':
-          return sendTwiml(res, leaveVoicemail(req));
-        case 'repeat':
-          return sendTwiml(res, backToStart(req));
-        default:
-          return sendTwiml(res, notUnderstood(req));
-      }
+            });
+          case 'voicemail':
+            return leaveVoicemail(req);
+          case 'repeat':
+            return backToStart(req);
+          default:
+            return notUnderstood(req);
+        }
+      },
     },
 
     // Connected (and now over): hang up; busy, no answer, failed or a declined whisper: voicemail.
-    '/voice/dial-status': (req, res) =>
-      sendTwiml(res, dialConnected(twilioParams(req)) ? hangUp(req) : voicemailUnanswered(req)),
+    '/voice/dial-status': {
+      twiml: (req) => (dialConnected(twilioParams(req)) ? hangUp(req) : voicemailUnanswered(req)),
+    },
 
-    '/voice/voicemail': (req, res) => {
-      const outcome = recordingOutcome(twilioParams(req));
-      if (outcome.callerHungUp) return sendTwiml(res, hangUp(req));
-      sendTwiml(res, outcome.message ? thanks(req) : nothingRecorded(req));
+    '/voice/voicemail': {
+      twiml: (req) => {
+        const outcome = recordingOutcome(twilioParams(req));
+        if (outcome.callerHungUp) return hangUp(req);
+        return outcome.message ? thanks(req) : nothingRecorded(req);
+      },
     },
   };
 }

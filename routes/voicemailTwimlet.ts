@@ -11,10 +11,9 @@ import type { Config } from '../src/config';
 import { isRecordingReport, recordingOutcome } from '../src/http/callOutcomes';
 import { badRequest } from '../src/http/errors';
 import { param, urlParams } from '../src/http/params';
-import type { WebhookRoutes } from '../src/http/routing';
+import { NO_CONTENT, type WebhookRoutes } from '../src/http/routing';
 import { twilioParams, type RecordingReportParams, type TranscriptionCallbackParams } from '../src/http/twilioParams';
 import { sayOptionsFrom, selfUrl } from '../src/http/twimletParams';
-import { sendTwiml } from '../src/http/twiml';
 import { isEmailAddress } from '../src/formats';
 import { hangupTwiml } from '../views/voice';
 import { TWIMLET_VOICEMAIL, goodbyeTwimlet, voicemailTwimlet } from '../views/twimlets';
@@ -49,41 +48,40 @@ type VoicemailTwimletRequest = RecordingReportParams & TranscriptionCallbackPara
 export function voicemailTwimletRoutes(config: Config): WebhookRoutes {
   const base = config.publicBaseUrl;
   return {
-    '/twiml/voicemail': (req, res) => {
-      const params = urlParams(req);
-      const call: VoicemailTwimletRequest = twilioParams(req);
-      const say = sayOptionsFrom(params, config.say);
-      const email = param(params, 'Email')?.trim() || undefined;
-      checkEmails(email);
-      const maxLength = maxLengthFrom(param(params, 'MaxLength'));
-      const transcribe = !OFF.has(param(params, 'Transcribe')?.trim().toLowerCase() ?? '');
-      if (call.TranscriptionStatus !== undefined) return void res.status(204).end();
-      if (isRecordingReport(call)) {
-        // Record's action: Twilio requests it after every recording, silent ones included.
-        const outcome = recordingOutcome(call);
-        if (outcome.callerHungUp) return sendTwiml(res, hangupTwiml());
-        const goodbye = outcome.message ? TWIMLET_VOICEMAIL.thanks : TWIMLET_VOICEMAIL.nothing;
-        return sendTwiml(res, goodbyeTwimlet(goodbye, say));
-      }
-      const own: Array<[string, string]> = [
-        ...(email ? [['Email', email] as [string, string]] : []),
-        ...(transcribe ? [] : [['Transcribe', 'false'] as [string, string]]),
-        ...(maxLength ? [['MaxLength', String(maxLength)] as [string, string]] : []),
-        ...(['Voice', 'Language'] as const).flatMap((k) =>
-          param(params, k) ? [[k, param(params, k) as string] as [string, string]] : [],
-        ),
-      ];
-      sendTwiml(
-        res,
-        voicemailTwimlet({
+    '/twiml/voicemail': {
+      twiml: (req) => {
+        const params = urlParams(req);
+        const call: VoicemailTwimletRequest = twilioParams(req);
+        const say = sayOptionsFrom(params, config.say);
+        const email = param(params, 'Email')?.trim() || undefined;
+        checkEmails(email);
+        const maxLength = maxLengthFrom(param(params, 'MaxLength'));
+        const transcribe = !OFF.has(param(params, 'Transcribe')?.trim().toLowerCase() ?? '');
+        if (call.TranscriptionStatus !== undefined) return NO_CONTENT;
+        if (isRecordingReport(call)) {
+          // Record's action: Twilio requests it after every recording, silent ones included.
+          const outcome = recordingOutcome(call);
+          if (outcome.callerHungUp) return hangupTwiml();
+          const goodbye = outcome.message ? TWIMLET_VOICEMAIL.thanks : TWIMLET_VOICEMAIL.nothing;
+          return goodbyeTwimlet(goodbye, say);
+        }
+        const own: Array<[string, string]> = [
+          ...(email ? [['Email', email] as [string, string]] : []),
+          ...(transcribe ? [] : [['Transcribe', 'false'] as [string, string]]),
+          ...(maxLength ? [['MaxLength', String(maxLength)] as [string, string]] : []),
+          ...(['Voice', 'Language'] as const).flatMap((k) =>
+            param(params, k) ? [[k, param(params, k) as string] as [string, string]] : [],
+          ),
+        ];
+        return voicemailTwimlet({
           message: param(params, 'Message')?.trim() || undefined,
           transcribe,
           maxLength,
           actionUrl: selfUrl(req, base, '/twiml/voicemail', own),
           transcribeCallbackUrl: selfUrl(req, base, '/twiml/voicemail', [...own, ['Transcription', 'true']]),
           say,
-        }),
-      );
+        });
+      },
     },
   };
 }

@@ -7,7 +7,7 @@ import { BinError, loadBins, type Bin } from './bins';
 import type { Config } from './config';
 import { createLogger, type Logger } from './logger';
 import { bodyReader } from './http/bodyReader';
-import { chain, mountWebhooks } from './http/routing';
+import { chain, mountWebhooks, viewsOf, type TwimlView } from './http/routing';
 import { errorHandler, notFound } from './middleware/errors';
 import { answerErrorsAs } from './http/twimlKind';
 import { requestLogging } from './middleware/requestLogging';
@@ -41,7 +41,7 @@ import { inboxRouter } from '../routes/inbox';
 import { createSessions } from './inbox/sessions';
 import { createLiveUpdates } from './inbox/liveUpdates';
 import { randomBytes } from 'node:crypto';
-import { binHandler } from '../routes/bins';
+import { binHandler, renderBin } from '../routes/bins';
 import { callbacksRoutes } from '../routes/callbacks';
 import { healthHandler, readinessHandler } from '../routes/health';
 import { homeHandler } from '../routes/home';
@@ -85,6 +85,18 @@ const OUTBOX_INTERVAL_MS = 15_000;
 
 /** Origin static documents are checked against when PUBLIC_BASE_URL is unset (development on this machine). */
 const LOCAL_ORIGIN = 'http://localhost';
+
+/** BINS_DIR, resolved; a mistyped one would silently serve no bins: production refuses to start, development warns. */
+function binsDirChecked(config: Config, logger: Logger): string {
+  const binsDir = path.resolve(config.binsDir);
+  if (!existsSync(binsDir)) {
+    if (config.env === 'production') {
+      throw new BinError(binsDir, 'BINS_DIR does not exist: create it, or point BINS_DIR at the folder of your bins');
+    }
+    logger.warn({ binsDir }, 'BINS_DIR does not exist: no TwiML Bins are served');
+  }
+  return binsDir;
+}
 
 export function createApp(config: Config, deps: AppDeps = {}): Express {
   const logger = deps.logger ?? createLogger(config.logLevel);
@@ -171,16 +183,26 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
     : [];
   // Twilio-facing routes: read the body, check the signature, and answer server errors as TwiML of the kind
   // the route speaks; one layer each.
-  // A call's `path` is checked by asking this app, in process, what the route answers (see src/http/callPaths.ts).
-  const voicePaths = new Set<string>();
+  // A call's `path` is checked by asking the route's view, in process, what it answers (src/http/callPaths.ts).
+  // The views are added once the voice routes exist (the conference's needs the outbound service).
+  const voiceViews = new Map<string, TwimlView>();
+  const bins =
+    deps.bins ??
+    loadBins(binsDirChecked(config, logger), {
+      policy,
+      ownOrigin: origin,
+      defaultCountry: config.outbound.defaultCountry,
+    });
   const preview = config.publicBaseUrl
-    ? createTwimlPreview(() => app, {
+    ? createTwimlPreview({
+        views: voiceViews,
+        renderBin: (input) => renderBin(bins, input),
+        policy,
         publicBaseUrl: config.publicBaseUrl,
-        authToken: config.validateSignatures ? config.twilio.authToken : undefined,
-        credentials: config.webhookAuth,
+        logger,
       })
     : undefined;
-  const checkCallPath = preview && createCallPathCheck(voicePaths, preview);
+  const checkCallPath = preview && createCallPathCheck(preview);
   const outbound =
     deps.outbound ?? outboundFromConfig(config, logger, checkCallPath, (events) => recorder.record(events));
   app.locals[OUTBOUND] = outbound;
@@ -215,7 +237,7 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
     ...holdMusicTwimletRoutes(config, createHoldMusicSource(config.holdMusicEndpoint)),
     ...conferenceTwimletRoutes(config, outbound),
   };
-  for (const routePath of Object.keys(voiceTables)) voicePaths.add(routePath);
+  for (const [routePath, view] of viewsOf(voiceTables)) voiceViews.set(routePath, view);
   mountWebhooks(app, chain(gate, ...challenge, body, fromTwilio, answerErrorsAs('voice'), record), voiceTables);
   mountWebhooks(
     app,
@@ -230,21 +252,6 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
     ),
   );
   mountWebhooks(app, chain(...challenge, body, fromTwilio, record), callbacksRoutes());
-  const binsDir = path.resolve(config.binsDir);
-  if (!deps.bins && !existsSync(binsDir)) {
-    // A mistyped BINS_DIR would silently serve no bins: production refuses to start, development says so.
-    if (config.env === 'production') {
-      throw new BinError(binsDir, 'BINS_DIR does not exist: create it, or point BINS_DIR at the folder of your bins');
-    }
-    logger.warn({ binsDir }, 'BINS_DIR does not exist: no TwiML Bins are served');
-  }
-  const bins =
-    deps.bins ??
-    loadBins(binsDir, {
-      policy,
-      ownOrigin: origin,
-      defaultCountry: config.outbound.defaultCountry,
-    });
   mountWebhooks(app, chain(gate, ...challenge, body, fromTwilio, record), { '/bins/:name': binHandler(bins) });
   app.use(
     '/api',

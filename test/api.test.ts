@@ -89,7 +89,7 @@ describe('when a call is placed through POST /api/calls', () => {
   });
 
   it('then a path runs one of our routes, and record adds recording with its callback', async () => {
-    const { app } = appFor();
+    const { app, logs } = appFor();
     const res = await post(app, '/api/calls', {
       to: '+15551234567',
       path: '/voice',
@@ -106,6 +106,10 @@ describe('when a call is placed through POST /api/calls', () => {
     // The preview that checked the path's TwiML had no side effect: the only call stored is the one placed.
     const calls = (await getWithToken(app, '/api/calls')).body.items as Array<{ sid: string }>;
     expect(calls.map((c) => c.sid)).toEqual([res.body.sid]);
+    // It asked the route's view, not the app: no request to /voice ever went through the middleware (its log).
+    const paths = logs.entries().map((e) => (e.req as { url?: string } | undefined)?.url ?? e.path ?? e.url);
+    expect(paths.filter((p) => typeof p === 'string' && p.startsWith('/voice'))).toEqual([]);
+    expect(paths.filter((p) => typeof p === 'string' && p.startsWith('/api/calls')).length).toBeGreaterThan(0);
   });
 
   it('then with DEFAULT_COUNTRY=US a number like (555) 234-5678 is normalised to E.164', async () => {

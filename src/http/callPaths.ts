@@ -5,14 +5,9 @@
 import type { CallPathCheck } from '../services/outbound';
 import type { TwimlPreview } from './twimlPreview';
 
-const BIN_PATH = /^\/bins\/[a-z0-9][a-z0-9_-]{0,63}$/i;
-
-export function createCallPathCheck(voicePaths: ReadonlySet<string>, preview: TwimlPreview): CallPathCheck {
+export function createCallPathCheck(preview: TwimlPreview): CallPathCheck {
   return async (path, call) => {
     const pathname = new URL(path, 'http://x').pathname;
-    if (!voicePaths.has(pathname) && !BIN_PATH.test(pathname)) {
-      return { ok: false, problem: 'unknown-route', reason: `${pathname} is not a voice route of this server` };
-    }
     const answer = await preview(path, {
       CallSid: `CA${'0'.repeat(32)}`,
       From: call.from,
@@ -22,6 +17,9 @@ export function createCallPathCheck(voicePaths: ReadonlySet<string>, preview: Tw
       CallStatus: 'in-progress',
       Direction: 'outbound-api',
     });
+    if (answer.kind === 'unknown-route') {
+      return { ok: false, problem: 'unknown-route', reason: `${pathname} is not a voice route of this server` };
+    }
     if (answer.kind === 'refused') {
       return { ok: false, problem: 'refused', reason: `${answer.refusal.element} ${answer.refusal.reason}` };
     }

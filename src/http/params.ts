@@ -4,7 +4,7 @@
 //   - Twilio's call data (From, To, Digits, Body, DialCallStatus, …) comes from the body of a POST, or the
 //     query of a GET (where Twilio appends it after the operator's query, so the operator's value comes first).
 // So a body parameter can never replace what the operator wrote in the URL.
-import type { Request } from 'express';
+import type { WebhookInput } from './webhookInput';
 
 export type ParamValue = string | string[] | undefined;
 export type Params = Readonly<Record<string, ParamValue>>;
@@ -25,17 +25,17 @@ function stringsOf(source: unknown): Params {
 }
 
 /** The operator's parameters: the URL's query only. */
-export function urlParams(req: Request): Params {
+export function urlParams(req: WebhookInput): Params {
   return stringsOf(req.query);
 }
 
 /** Where Twilio's call data is, unread: the body of a POST (form or JSON), the query of a GET. */
-export function callDataOf(req: Request): unknown {
+export function callDataOf(req: WebhookInput): unknown {
   return req.method === 'POST' ? req.body : req.query;
 }
 
 /** Twilio's call data: the body of a POST (form or JSON), the query of a GET. */
-export function callParams(req: Request): Params {
+export function callParams(req: WebhookInput): Params {
   return stringsOf(callDataOf(req));
 }
 

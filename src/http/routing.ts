@@ -1,16 +1,58 @@
 // Owns the routing conventions of the Twilio-facing routes: route tables answering GET and POST, mounted
-// directly on the app behind one chain of middleware.
-import type { Express, RequestHandler } from 'express';
+// directly on the app behind one chain of middleware. A route is a view (the TwiML it answers for an input,
+// written out through the egress gate) or, where it answers something else, a plain handler.
+import type { Express, RequestHandler, Response } from 'express';
+import type { VettedTwiml } from '../policy/vetted';
+import { sendTwiml } from './twiml';
+import type { WebhookInput } from './webhookInput';
 
-/** Full path → handler. Twilio numbers can call a webhook with GET or POST: each route answers both. */
-export type WebhookRoutes = Readonly<Record<string, RequestHandler>>;
+/** A view's answer when there is nothing to say: 204, no document (Twilio's transcription callback). */
+export const NO_CONTENT = Symbol('204 No Content');
+
+/** What a view answers: a document (checked by the egress gate as it goes out, unless vetted), or nothing. */
+export type TwimlAnswer = string | VettedTwiml | typeof NO_CONTENT;
+
+/**
+ * The TwiML a route answers for a request. Throws an HttpError for bad input. Its one effect is logging, and,
+ * unless the input is a preview, what the route exists to do besides answering (the conference's texts).
+ */
+export type TwimlView = (input: WebhookInput) => TwimlAnswer | Promise<TwimlAnswer>;
+
+export type WebhookRoute = RequestHandler | { readonly twiml: TwimlView };
+
+/** Full path → route. Twilio numbers can call a webhook with GET or POST: each route answers both. */
+export type WebhookRoutes = Readonly<Record<string, WebhookRoute>>;
+
+/** The views of a route table (its plain handlers have none). */
+export function viewsOf(routes: WebhookRoutes): Map<string, TwimlView> {
+  const views = new Map<string, TwimlView>();
+  for (const [path, route] of Object.entries(routes)) if (typeof route !== 'function') views.set(path, route.twiml);
+  return views;
+}
+
+function send(res: Response, answer: TwimlAnswer): void {
+  if (answer === NO_CONTENT) return void res.status(204).end();
+  sendTwiml(res, answer);
+}
+
+/** A view as a handler: synchronous views answer without a promise (the hot path), async ones forward errors. */
+function viewHandler(view: TwimlView): RequestHandler {
+  return (req, res, next) => {
+    const answer = view(req);
+    if (answer instanceof Promise) answer.then((a) => send(res, a), next);
+    else send(res, answer);
+  };
+}
 
 /**
  * Registers each route on the app itself, for GET and POST, behind `before` (body, signature, …). One
  * router pass per request: measured with npm run bench, a nested router per prefix cost about 5%.
  */
 export function mountWebhooks(app: Express, before: RequestHandler, routes: WebhookRoutes): void {
-  for (const [path, handler] of Object.entries(routes)) app.route(path).get(before, handler).post(before, handler);
+  for (const [path, route] of Object.entries(routes)) {
+    const handler = typeof route === 'function' ? route : viewHandler(route.twiml);
+    app.route(path).get(before, handler).post(before, handler);
+  }
 }
 
 /**

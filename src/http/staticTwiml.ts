@@ -2,12 +2,12 @@
 // fixed, so each such document is built and checked by the egress policy once, when the app is created (a
 // document that breaks the policy stops the start), and then served from memory; without it the origin comes
 // from each request's Host, so the document is built per request and the egress gate checks it as it goes out.
-import type { Request } from 'express';
+import type { WebhookInput } from './webhookInput';
 import type { EgressPolicy } from '../policy/egress';
 import { VettedTwiml } from '../policy/vetted';
 import { urlBuilder, type UrlFor } from './publicUrl';
 
-export type TwimlFor = (req: Request) => string | VettedTwiml;
+export type TwimlFor = (req: WebhookInput) => string | VettedTwiml;
 
 export interface StaticTwimlContext {
   readonly policy: EgressPolicy;

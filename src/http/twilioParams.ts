@@ -14,7 +14,7 @@
 //   <Record> action and transcribeCallback  https://www.twilio.com/docs/voice/twiml/record
 //   incoming message                     https://www.twilio.com/docs/messaging/guides/webhook-request
 //   outbound message status              https://www.twilio.com/docs/messaging/guides/track-outbound-message-status
-import type { Request } from 'express';
+import type { WebhookInput } from './webhookInput';
 import { callDataOf } from './params';
 
 /** Where the parties' numbers are, "if available", on calls and messages alike. */
@@ -216,6 +216,6 @@ export function documentedParams(call: unknown): TwilioParams {
 }
 
 /** Twilio's documented parameters of a request (the body of a POST, the query of a GET). */
-export function twilioParams(req: Request): TwilioParams {
+export function twilioParams(req: WebhookInput): TwilioParams {
   return documentedParams(callDataOf(req));
 }

@@ -1,91 +1,80 @@
-// Owns fetching, inside this process, the TwiML a route of ours would answer Twilio with: before an outbound
-// call is placed with a `path`, the API asks what that route answers for such a call, signed exactly as Twilio
-// would sign it, through every middleware (signature, egress gate). A refused or failing document stops the
-// call before Twilio is asked to place it (and bills a minute). The request is injected with light-my-request
-// (Fastify's in-process HTTP injector) rather than sent over a socket: no port, no hairpin through the
-// public address.
-import type { Express, Request } from 'express';
-import type { ServerResponse } from 'node:http';
-import { inject } from 'light-my-request';
-import { getExpectedTwilioSignature } from 'twilio';
-import type { Refusal } from '../policy/egress';
-import { basicAuthorization } from './urlCredentials';
-
-/** Marks the injected request, so routes with side effects (texts, e-mails) skip them for a preview. */
-const PREVIEW = Symbol('twiml preview');
-
-export function isPreview(req: Request): boolean {
-  return (req as unknown as Record<symbol, unknown>)[PREVIEW] === true;
-}
-
-const REFUSAL = Symbol('egress refusal');
-
-/** Called by the egress gate: what it refused on this response, for a preview to report. */
-export function recordRefusal(res: ServerResponse, refusal: Refusal): void {
-  (res as unknown as Record<symbol, unknown>)[REFUSAL] = refusal;
-}
+// Owns working out, inside this process and without any HTTP, the TwiML a route of ours would answer Twilio with:
+// before an outbound call is placed with a `path`, the API asks the route's view what it answers for such a call
+// (an input built as Twilio's request would be: POST, the path's query, the call's data, PUBLIC_BASE_URL's
+// origin), and checks it with the egress policy the gate applies. A refused or failing document stops the call
+// before Twilio is asked to place it (and bills a minute). Nothing else runs: no middleware, no store, no texts.
+import querystring from 'node:querystring';
+import type { Logger } from '../logger';
+import type { EgressPolicy, Refusal } from '../policy/egress';
+import { VettedTwiml } from '../policy/vetted';
+import { HttpError } from './errors';
+import { NO_CONTENT, type TwimlAnswer, type TwimlView } from './routing';
+import type { WebhookInput } from './webhookInput';
 
 export type PreviewResult =
   | { readonly kind: 'twiml'; readonly body: string }
   | { readonly kind: 'refused'; readonly refusal: Refusal }
-  | { readonly kind: 'not-twiml'; readonly status: number; readonly reason: string };
+  | { readonly kind: 'not-twiml'; readonly status: number; readonly reason: string }
+  | { readonly kind: 'unknown-route' };
 
 export interface TwimlPreviewOptions {
-  /** PUBLIC_BASE_URL: the origin Twilio will fetch the path from (and the signature covers). */
+  /** The voice routes' views, by path. */
+  readonly views: ReadonlyMap<string, TwimlView>;
+  /** What /bins/:name renders for an input (throws HttpError 404 for an unknown name). */
+  readonly renderBin: (input: WebhookInput) => { readonly twiml: string };
+  readonly policy: EgressPolicy;
+  /** PUBLIC_BASE_URL: the origin Twilio will fetch the path from. */
   readonly publicBaseUrl: string;
-  /** Signs the preview as Twilio would; undefined when signatures are not checked. */
-  readonly authToken: string | undefined;
-  /** The HTTP authentication Twilio would present (from PUBLIC_BASE_URL), if any. */
-  readonly credentials?: { readonly username: string; readonly password: string };
+  readonly logger: Logger;
 }
 
-/** The `error` of a JSON answer (our routes' 4xx reasons), else the status. */
-function errorOf(payload: string, status: number): string {
-  try {
-    const error = (JSON.parse(payload) as { error?: unknown }).error;
-    if (typeof error === 'string') return `answers ${status}: ${error}`;
-  } catch {
-    // not JSON: the status says enough
-  }
-  return `answers ${status}`;
-}
+const BIN_PATH = /^\/bins\/([a-z0-9][a-z0-9_-]{0,63})$/i;
 
 export type TwimlPreview = (path: string, params: Readonly<Record<string, string>>) => Promise<PreviewResult>;
 
-export function createTwimlPreview(app: () => Express, options: TwimlPreviewOptions): TwimlPreview {
+export function createTwimlPreview(options: TwimlPreviewOptions): TwimlPreview {
+  const base = new URL(options.publicBaseUrl);
   return async (path, params) => {
-    const body = new URLSearchParams(params).toString();
-    const headers: Record<string, string> = {
-      'content-type': 'application/x-www-form-urlencoded',
-      host: new URL(options.publicBaseUrl).host,
+    const url = new URL(path, 'http://x');
+    const bin = BIN_PATH.exec(url.pathname);
+    const view: TwimlView | undefined = bin
+      ? (input) => options.renderBin(input).twiml
+      : options.views.get(url.pathname);
+    if (!view) return { kind: 'unknown-route' };
+    const refusals: Refusal[] = [];
+    const input: WebhookInput = {
+      method: 'POST',
+      path: url.pathname,
+      originalUrl: url.pathname + url.search,
+      // As the app parses a query ('query parser': 'simple').
+      query: querystring.parse(url.search.slice(1)),
+      body: { ...params },
+      params: bin ? { name: bin[1] } : {},
+      protocol: base.protocol.slice(0, -1),
+      host: base.host,
+      log: options.logger,
+      preview: true,
+      onRefusal: (refusal) => refusals.push(refusal),
     };
-    if (options.credentials) {
-      headers.authorization = basicAuthorization(options.credentials.username, options.credentials.password);
+    let answer: TwimlAnswer;
+    try {
+      answer = await view(input);
+    } catch (err) {
+      if (err instanceof HttpError) {
+        return { kind: 'not-twiml', status: err.status, reason: `answers ${err.status}: ${err.message}` };
+      }
+      // Its kind only: a message can quote what the call carried.
+      options.logger.error(
+        { kind: (err as Error | null)?.name ?? typeof err, path: url.pathname },
+        'preview of a route failed',
+      );
+      return { kind: 'not-twiml', status: 500, reason: 'answers 500: internal error' };
     }
-    if (options.authToken) {
-      headers['x-twilio-signature'] = getExpectedTwilioSignature(options.authToken, options.publicBaseUrl + path, {
-        ...params,
-      });
-    }
-    let response: ServerResponse | undefined;
-    const answer = await inject(
-      (req, res) => {
-        (req as unknown as Record<symbol, unknown>)[PREVIEW] = true;
-        // Express re-parents the response's prototype; the injector's own writers must stay the instance's.
-        for (const method of ['write', 'end', 'writeHead'] as const) {
-          (res as unknown as Record<string, unknown>)[method] = res[method].bind(res);
-        }
-        response = res;
-        app()(req as Request, res as never);
-      },
-      { method: 'POST', url: path, headers, payload: body },
-    );
-    const refusal = response && (response as unknown as Record<symbol, Refusal | undefined>)[REFUSAL];
-    if (refusal) return { kind: 'refused', refusal };
-    const type = String(answer.headers['content-type'] ?? '');
-    if (answer.statusCode !== 200 || !type.startsWith('text/xml')) {
-      return { kind: 'not-twiml', status: answer.statusCode, reason: errorOf(answer.payload, answer.statusCode) };
-    }
-    return { kind: 'twiml', body: answer.payload };
+    const [dropped] = refusals;
+    if (dropped) return { kind: 'refused', refusal: dropped };
+    if (answer === NO_CONTENT) return { kind: 'not-twiml', status: 204, reason: 'answers 204' };
+    if (answer instanceof VettedTwiml) return { kind: 'twiml', body: answer.bytes.toString('utf8') };
+    const refusal = options.policy.check(answer, options.publicBaseUrl);
+    return refusal ? { kind: 'refused', refusal } : { kind: 'twiml', body: answer };
   };
 }

@@ -1,6 +1,6 @@
 // Owns reading the parameters the twimlets share: Voice/Language, Timeout, FailUrl, and a twimlet's own URL
 // (with only its own parameters) for actions and callbacks.
-import type { Request } from 'express';
+import type { WebhookInput } from './webhookInput';
 import type { SayOptions } from '../../views/say';
 import { DIAL_TIMEOUT, LANGUAGE_TAG, SAY_VOICE } from '../formats';
 import { badRequest } from './errors';
@@ -41,7 +41,7 @@ export function timeoutFrom(params: Params, fallback: number): number {
  * against the twimlet's own URL ("voicemail?Email=…" from /twiml/forward is /twiml/voicemail); a path from the
  * root ("/voice") on this server's public base URL, path prefix included. Undefined unless http(s).
  */
-export function resolveTwimletUrl(req: Request, base: string | undefined, raw: string): string | undefined {
+export function resolveTwimletUrl(req: WebhookInput, base: string | undefined, raw: string): string | undefined {
   const urlFor = urlBuilder(req, base);
   const rooted = raw.startsWith('/') && !raw.startsWith('//');
   const here = urlFor(req.path);
@@ -52,7 +52,7 @@ export function resolveTwimletUrl(req: Request, base: string | undefined, raw: s
 }
 
 /** FailUrl resolved against the twimlet's URL and normalised; undefined when not given. */
-export function failUrlFrom(req: Request, params: Params, base: string | undefined): string | undefined {
+export function failUrlFrom(req: WebhookInput, params: Params, base: string | undefined): string | undefined {
   const raw = param(params, 'FailUrl')?.trim();
   if (!raw) return undefined;
   const url = resolveTwimletUrl(req, base, raw);
@@ -61,7 +61,12 @@ export function failUrlFrom(req: Request, params: Params, base: string | undefin
 }
 
 /** A twimlet's own URL with only its own parameters (a GET webhook's query also carries Twilio's). */
-export function selfUrl(req: Request, base: string | undefined, path: string, query: Array<[string, string]>): string {
+export function selfUrl(
+  req: WebhookInput,
+  base: string | undefined,
+  path: string,
+  query: Array<[string, string]>,
+): string {
   const search = new URLSearchParams(query).toString();
   return urlBuilder(req, base)(search ? `${path}?${search}` : path);
 }

@@ -6,7 +6,6 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { EgressPolicy } from '../policy/egress';
 import { VettedTwiml } from '../policy/vetted';
 import { publicOrigin } from '../http/publicUrl';
-import { recordRefusal } from '../http/twimlPreview';
 import type { TwimlKind } from '../http/twimlKind';
 
 export const EGRESS_GATE = 'egressGate';
@@ -32,7 +31,6 @@ export function createEgressGate(options: EgressGateOptions): EgressGate {
       if (doc instanceof VettedTwiml) return doc.bytes;
       const refusal = policy.check(doc, publicOrigin(req, publicBaseUrl));
       if (!refusal) return Buffer.from(doc, 'utf8');
-      if (req.res) recordRefusal(req.res, refusal);
       req.log.warn(
         { route: req.originalUrl.split('?')[0], element: refusal.element, reason: refusal.reason },
         'TwiML refused by the egress policy',

@@ -1,12 +1,11 @@
 // Owns the one error path: a 404 for unknown paths, and an error handler that answers in the caller's terms:
 // TwiML for Twilio webhooks that passed the signature check, a bad twimlet parameter included (so a caller
 // never hears "an application error has occurred", 11217: they hear a short apology, and the reason is
-// logged), JSON for everything else, and for an API preview of a route (so the API can name the reason).
+// logged), and JSON for everything else.
 // Never HTML, never a stack trace.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { twilioParams } from '../http/twilioParams';
 import { sendTwiml } from '../http/twiml';
-import { isPreview } from '../http/twimlPreview';
 import { twimlKindOf } from '../http/twimlKind';
 import { ServiceError, ValidationError } from '../services/errors';
 import type { SayOptions } from '../../views/say';
@@ -36,7 +35,7 @@ export function errorHandler(say: SayOptions): ErrorRequestHandler {
     // Service errors were logged where they happened; their JSON is safe to show.
     if (err instanceof ServiceError) return void res.status(err.httpStatus).json(err.toJSON());
     const kind = twimlKindOf(res);
-    const fromTwilio = kind !== undefined && res.locals[TWILIO_TRUSTED] === true && !isPreview(req);
+    const fromTwilio = kind !== undefined && res.locals[TWILIO_TRUSTED] === true;
     const clientStatus = clientErrorStatus(err);
     if (clientStatus !== undefined) {
       // Bad input (malformed body, too large, invalid parameter): the reason is safe to show.

@@ -1,9 +1,8 @@
 // Owns handing each signed Twilio request's events to the recorder before the route answers: the write is
-// local and bounded by the recorder's budget, and whatever happens to it the route's TwiML is the same. The API's
-// previews of a route record nothing.
+// local and bounded by the recorder's budget, and whatever happens to it the route's TwiML is the same. (The API's
+// previews of a route never come here: they ask the route's view, src/http/twimlPreview.ts.)
 import type { RequestHandler } from 'express';
 import { urlParams } from '../http/params';
-import { isPreview } from '../http/twimlPreview';
 import { twilioParams } from '../http/twilioParams';
 import { webhookEvents, type EventContext } from '../http/webhookEvents';
 import type { Recorder } from '../services/recorder';
@@ -14,8 +13,6 @@ export function recordEvents(
   context: Omit<EventContext, 'at' | 'idempotencyToken'>,
 ): RequestHandler {
   return async (req, _res, next) => {
-    // The API's preview asks a route what it would answer, with a made-up call: nothing happened, nothing is kept.
-    if (isPreview(req)) return next();
     const route = typeof req.route?.path === 'string' ? req.route.path : req.path;
     const events = webhookEvents(route, twilioParams(req), urlParams(req), {
       ...context,
