@@ -22,6 +22,7 @@ module.exports = {
     '**/test/voice.routes.test.ts',
     '**/test/routing.test.ts',
     '**/test/inbox.test.ts',
+    '**/test/inbox.sessions.test.ts',
     '**/test/store.units.test.ts',
     '**/test/store.poison.test.ts',
   ],

@@ -71,7 +71,7 @@ export function chain(...handlers: RequestHandler[]): RequestHandler {
         const result: unknown = handler(req, res, step);
         if (result instanceof Promise) result.catch((rejected: unknown) => next(rejected ?? new Error('rejected')));
       } catch (thrown) {
-        next(thrown);
+        next(thrown ?? new Error('thrown'));
       }
     };
     step();
