@@ -6,6 +6,13 @@
 import type { RequestHandler } from 'express';
 import type { WebhookRoutes } from '../src/http/routing';
 import {
+  callStatusCallbackEvents,
+  messageStatusCallbackEvents,
+  noEvents,
+  transcriptionCallbackEvents,
+  type EventsOf,
+} from '../src/http/webhookEvents';
+import {
   twilioParams,
   type CallStatusCallbackParams,
   type MessageStatusCallbackParams,
@@ -61,8 +68,19 @@ function logCallback(kind: keyof typeof FIELDS): RequestHandler {
   };
 }
 
+/** What each callback tells the store (the recording's: nothing; Record's action carries the voicemail). */
+const EVENTS: Record<keyof typeof FIELDS, EventsOf> = {
+  'call-status': callStatusCallbackEvents,
+  'message-status': messageStatusCallbackEvents,
+  recording: noEvents,
+  transcription: transcriptionCallbackEvents,
+};
+
 export function callbacksRoutes(): WebhookRoutes {
   return Object.fromEntries(
-    (Object.keys(FIELDS) as Array<keyof typeof FIELDS>).map((kind) => [`/callbacks/${kind}`, logCallback(kind)]),
+    (Object.keys(FIELDS) as Array<keyof typeof FIELDS>).map((kind) => [
+      `/callbacks/${kind}`,
+      { handler: logCallback(kind), events: EVENTS[kind] },
+    ]),
   );
 }

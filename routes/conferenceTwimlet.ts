@@ -13,6 +13,7 @@ import { listParam, param, urlParams } from '../src/http/params';
 import { twilioParams, type GatherActionParams } from '../src/http/twilioParams';
 import { urlBuilder } from '../src/http/publicUrl';
 import type { WebhookRoutes } from '../src/http/routing';
+import { callEvents } from '../src/http/webhookEvents';
 import { digitsOf, sayOptionsFrom, selfUrl } from '../src/http/twimletParams';
 import type { OutboundService } from '../src/services/outbound';
 import { conferencePasswordTwimlet, conferenceTwimlet } from '../views/twimlets';
@@ -38,6 +39,7 @@ export function conferenceTwimletRoutes(config: Config, outbound: OutboundServic
   const base = config.publicBaseUrl;
   return {
     '/twiml/conference': {
+      events: callEvents,
       twiml: (req) => {
         const params = urlParams(req);
         const call: GatherActionParams = twilioParams(req);

@@ -5,6 +5,7 @@ import type { Config } from '../src/config';
 import { badRequest } from '../src/http/errors';
 import { listParam, param, urlParams } from '../src/http/params';
 import type { WebhookRoutes } from '../src/http/routing';
+import { callEvents } from '../src/http/webhookEvents';
 import { sayOptionsFrom, selfUrl } from '../src/http/twimletParams';
 import { BUCKET_NAME, shuffled, type HoldMusicSource } from '../src/services/holdMusic';
 import { holdMusicTwimlet } from '../views/twimlets';
@@ -12,6 +13,7 @@ import { holdMusicTwimlet } from '../views/twimlets';
 export function holdMusicTwimletRoutes(config: Config, source: HoldMusicSource): WebhookRoutes {
   return {
     '/twiml/holdmusic': {
+      events: callEvents,
       twiml: async (req) => {
         const params = urlParams(req);
         // S3 host names are case-insensitive: "com.twilio.music.Classical" is the same bucket.

@@ -4,6 +4,7 @@
 import type { Config } from '../src/config';
 import type { SenderBudget } from '../src/services/senderBudget';
 import type { WebhookRoutes } from '../src/http/routing';
+import { inboundMessageEvents } from '../src/http/webhookEvents';
 import { twilioParams, type IncomingMessageParams } from '../src/http/twilioParams';
 import { sendTwiml } from '../src/http/twiml';
 import { autoReplyText } from '../src/smsAutoReply';
@@ -11,20 +12,23 @@ import { messagingTwiml } from '../views/sms';
 
 export function smsRoutes(config: Config, autoReplies: SenderBudget): WebhookRoutes {
   return {
-    '/sms': async (req, res) => {
-      const message: IncomingMessageParams = twilioParams(req);
-      const numMedia = Number.parseInt(message.NumMedia ?? '0', 10);
-      const reply = autoReplyText(
-        {
-          from: message.From ?? '',
-          to: message.To ?? '',
-          body: message.Body ?? '',
-          numMedia: Number.isFinite(numMedia) && numMedia > 0 ? numMedia : 0,
-        },
-        config.sms,
-      );
-      const due = reply !== undefined && (await autoReplies.take(message.From ?? ''));
-      sendTwiml(res, messagingTwiml(due ? reply : undefined));
+    '/sms': {
+      events: inboundMessageEvents,
+      handler: async (req, res) => {
+        const message: IncomingMessageParams = twilioParams(req);
+        const numMedia = Number.parseInt(message.NumMedia ?? '0', 10);
+        const reply = autoReplyText(
+          {
+            from: message.From ?? '',
+            to: message.To ?? '',
+            body: message.Body ?? '',
+            numMedia: Number.isFinite(numMedia) && numMedia > 0 ? numMedia : 0,
+          },
+          config.sms,
+        );
+        const due = reply !== undefined && (await autoReplies.take(message.From ?? ''));
+        sendTwiml(res, messagingTwiml(due ? reply : undefined));
+      },
     },
   };
 }

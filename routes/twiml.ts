@@ -25,7 +25,8 @@ import {
 } from '../src/http/twimletParams';
 import { dialConnected } from '../src/http/callOutcomes';
 import { listParam, param, urlParams, type Params } from '../src/http/params';
-import type { TwimlView, WebhookRoutes } from '../src/http/routing';
+import type { WebhookRoute, WebhookRoutes } from '../src/http/routing';
+import { callEvents } from '../src/http/webhookEvents';
 import type { WebhookInput } from '../src/http/webhookInput';
 import { twilioParams, type DialActionParams, type GatherActionParams } from '../src/http/twilioParams';
 import { createAllowlist } from '../src/policy/phoneNumbers';
@@ -81,7 +82,8 @@ export function twimlRoutes(config: Config): WebhookRoutes {
   const ringAtOnce = (
     path: string,
     targetsOf: (params: Params) => { numbers: string[]; humanCheck: boolean },
-  ): { twiml: TwimlView } => ({
+  ): WebhookRoute => ({
+    events: callEvents,
     twiml: (req) => {
       const params = urlParams(req);
       const say = sayOptionsFrom(params, config.say);
@@ -98,6 +100,7 @@ export function twimlRoutes(config: Config): WebhookRoutes {
 
   return {
     '/twiml/message': {
+      events: callEvents,
       twiml: (req) => {
         const params = urlParams(req);
         return messageTwimlet({ items: listParam(params, 'Message'), say: sayOptionsFrom(params, config.say) });
@@ -105,6 +108,7 @@ export function twimlRoutes(config: Config): WebhookRoutes {
     },
 
     '/twiml/echo': {
+      events: callEvents,
       twiml: (req) => {
         const twiml = param(urlParams(req), 'Twiml');
         if (!twiml?.trim()) throw badRequest('Twiml is required in the URL: a TwiML document with a <Response> root');
@@ -116,6 +120,7 @@ export function twimlRoutes(config: Config): WebhookRoutes {
     },
 
     '/twiml/forward': {
+      events: callEvents,
       twiml: (req) => {
         const params = urlParams(req);
         const call: DialActionParams = twilioParams(req);
@@ -148,6 +153,7 @@ export function twimlRoutes(config: Config): WebhookRoutes {
     '/twiml/callme': ringAtOnce('/twiml/callme', (params) => ({ numbers: [phoneNumberOf(params)], humanCheck: false })),
 
     '/twiml/findme': {
+      events: callEvents,
       twiml: (req) => {
         const params = urlParams(req);
         const say = sayOptionsFrom(params, config.say);
@@ -185,6 +191,7 @@ export function twimlRoutes(config: Config): WebhookRoutes {
     },
 
     '/twiml/whisper': {
+      events: callEvents,
       twiml: (req) => {
         const params = urlParams(req);
         const call: GatherActionParams = twilioParams(req);
@@ -201,6 +208,7 @@ export function twimlRoutes(config: Config): WebhookRoutes {
     },
 
     '/twiml/menu': {
+      events: callEvents,
       twiml: (req) => {
         const params = urlParams(req);
         const options = new Map<string, string>();

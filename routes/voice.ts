@@ -10,6 +10,7 @@ import { menuChoice } from '../src/menu';
 import { dialConnected, recordingOutcome } from '../src/http/callOutcomes';
 import { urlBuilder } from '../src/http/publicUrl';
 import type { WebhookRoutes } from '../src/http/routing';
+import { callEvents, dialOutcomeEvents, menuChoiceEvents, menuVoicemailEvents } from '../src/http/webhookEvents';
 import { twimlFor, type StaticTwimlContext } from '../src/http/staticTwiml';
 import { twilioParams, type GatherActionParams, type VoiceCallParams } from '../src/http/twilioParams';
 import {
@@ -62,9 +63,10 @@ export function voiceRoutes(config: Config, context: StaticTwimlContext): Webhoo
   };
 
   return {
-    '/voice': { twiml: (req) => welcome(req) },
+    '/voice': { twiml: (req) => welcome(req), events: callEvents },
 
     '/voice/menu': {
+      events: menuChoiceEvents,
       twiml: (req) => {
         const gathered: GatherActionParams = twilioParams(req);
         switch (menuChoice(gathered.Digits, gathered.SpeechResult)) {
@@ -89,10 +91,12 @@ export function voiceRoutes(config: Config, context: StaticTwimlContext): Webhoo
 
     // Connected (and now over): hang up; busy, no answer, failed or a declined whisper: voicemail.
     '/voice/dial-status': {
+      events: dialOutcomeEvents,
       twiml: (req) => (dialConnected(twilioParams(req)) ? hangUp(req) : voicemailUnanswered(req)),
     },
 
     '/voice/voicemail': {
+      events: menuVoicemailEvents,
       twiml: (req) => {
         const outcome = recordingOutcome(twilioParams(req));
         if (outcome.callerHungUp) return hangUp(req);

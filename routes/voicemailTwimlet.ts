@@ -12,6 +12,7 @@ import { isRecordingReport, recordingOutcome } from '../src/http/callOutcomes';
 import { badRequest } from '../src/http/errors';
 import { param, urlParams } from '../src/http/params';
 import { NO_CONTENT, type WebhookRoutes } from '../src/http/routing';
+import { voicemailTwimletEvents } from '../src/http/webhookEvents';
 import { twilioParams, type RecordingReportParams, type TranscriptionCallbackParams } from '../src/http/twilioParams';
 import { sayOptionsFrom, selfUrl } from '../src/http/twimletParams';
 import { isEmailAddress } from '../src/formats';
@@ -49,6 +50,7 @@ export function voicemailTwimletRoutes(config: Config): WebhookRoutes {
   const base = config.publicBaseUrl;
   return {
     '/twiml/voicemail': {
+      events: voicemailTwimletEvents,
       twiml: (req) => {
         const params = urlParams(req);
         const call: VoicemailTwimletRequest = twilioParams(req);

@@ -42,6 +42,7 @@ import { createSessions } from './inbox/sessions';
 import { createLiveUpdates } from './inbox/liveUpdates';
 import { randomBytes } from 'node:crypto';
 import { binHandler, renderBin } from '../routes/bins';
+import { callEvents } from './http/webhookEvents';
 import { callbacksRoutes } from '../routes/callbacks';
 import { healthHandler, readinessHandler } from '../routes/health';
 import { homeHandler } from '../routes/home';
@@ -238,10 +239,11 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
     ...conferenceTwimletRoutes(config, outbound),
   };
   for (const [routePath, view] of viewsOf(voiceTables)) voiceViews.set(routePath, view);
-  mountWebhooks(app, chain(gate, ...challenge, body, fromTwilio, answerErrorsAs('voice'), record), voiceTables);
+  mountWebhooks(app, [gate, ...challenge, body, fromTwilio, answerErrorsAs('voice')], record, voiceTables);
   mountWebhooks(
     app,
-    chain(gate, ...challenge, body, fromTwilio, answerErrorsAs('messaging'), record),
+    [gate, ...challenge, body, fromTwilio, answerErrorsAs('messaging')],
+    record,
     smsRoutes(
       config,
       createSenderBudget({
@@ -251,8 +253,10 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
       }),
     ),
   );
-  mountWebhooks(app, chain(...challenge, body, fromTwilio, record), callbacksRoutes());
-  mountWebhooks(app, chain(gate, ...challenge, body, fromTwilio, record), { '/bins/:name': binHandler(bins) });
+  mountWebhooks(app, [...challenge, body, fromTwilio], record, callbacksRoutes());
+  mountWebhooks(app, [gate, ...challenge, body, fromTwilio], record, {
+    '/bins/:name': { handler: binHandler(bins), events: callEvents },
+  });
   app.use(
     '/api',
     body,

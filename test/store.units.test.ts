@@ -5,7 +5,17 @@ import fc from 'fast-check';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { webhookEvents, type EventContext } from '../src/http/webhookEvents';
+import type { EventContext } from '../src/http/webhookEvents';
+import type { TwilioParams } from '../src/http/twilioParams';
+import type { Params } from '../src/http/params';
+import type { WebhookRoutes } from '../src/http/routing';
+import { callbacksRoutes } from '../routes/callbacks';
+import { smsRoutes } from '../routes/sms';
+import { voiceRoutes } from '../routes/voice';
+import { voicemailTwimletRoutes } from '../routes/voicemailTwimlet';
+import { createSenderBudget } from '../src/services/senderBudget';
+import { egressPolicyFromConfig } from '../src/policy/fromConfig';
+import { testConfig } from './support/config';
 import { createComposer, createNotificationSender, retryDelayMs, MAX_ATTEMPTS } from '../src/services/notifications';
 import { createRecorder } from '../src/services/recorder';
 import { createOutbound } from '../src/services/outbound';
@@ -35,6 +45,21 @@ const call = {
   To: '+15550006666',
   Direction: 'inbound',
 };
+
+/** The app's own route tables: each route declares what it reports. */
+const config = testConfig();
+const tables: WebhookRoutes = {
+  ...voiceRoutes(config, { policy: egressPolicyFromConfig(config), publicBaseUrl: config.publicBaseUrl }),
+  ...voicemailTwimletRoutes(config),
+  ...smsRoutes(config, createSenderBudget({ perWindow: 1, windowMs: 1000 })),
+  ...callbacksRoutes(),
+};
+/** What a request to `route` reports, by the events its route-table entry declares. */
+function webhookEvents(route: string, params: TwilioParams, url: Params, context: EventContext): StoreEvent[] {
+  const entry = tables[route];
+  if (!entry) throw new Error(`no route ${route}`);
+  return entry.events(params, url, context);
+}
 
 describe('when a webhook is mapped to store events', () => {
   it('then /voice reports the call, and a malformed CallSid reports nothing', () => {

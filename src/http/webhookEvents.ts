@@ -1,6 +1,7 @@
-// Owns what each Twilio request tells the store: from a route's path and the parameters Twilio sent, the
-// events to record (a call's status and path through the menu, a voicemail, a transcript, a text, a status
-// change). Pure: no I/O, so every mapping is tested on its own.
+// Owns what each kind of Twilio request tells the store: from the parameters Twilio sent and the operator's URL,
+// the events to record (a call's status and path through the menu, a voicemail, a transcript, a text, a status
+// change). Each route declares which of these it reports, next to its answer (src/http/routing.ts). Pure: no I/O,
+// so every mapping is tested on its own.
 import { isEmailAddress } from '../formats';
 import { menuChoice } from '../menu';
 import type { Audience, StoreEvent } from '../store/events';
@@ -170,38 +171,42 @@ function messageStatusCallback(call: MessageStatusCallbackParams, ctx: EventCont
   return [{ type: 'message-status', at: ctx.at, messageSid, status, ...(errorCode ? { errorCode } : {}) }];
 }
 
-/**
- * The events a request to `route` (an Express route path) reports, from Twilio's parameters (`twilioParams`)
- * and the operator's (`url`). Unknown routes report the call only.
- */
-export function webhookEvents(route: string, call: TwilioParams, url: Params, ctx: EventContext): StoreEvent[] {
-  switch (route) {
-    case '/voice/menu':
-      return [...callStatus(call, ctx.at), ...menuEvents(call, ctx)];
-    case '/voice/dial-status': {
-      const { DialCallStatus: outcome, DialBridged: bridged } = call;
-      const detail = [outcome, bridged === 'false' ? 'not bridged' : undefined].filter(Boolean).join(', ');
-      return [...callStatus(call, ctx.at), ...step(call, ctx, 'dial-outcome', detail || undefined)];
-    }
-    case '/voice/voicemail':
-      return [...callStatus(call, ctx.at), ...recordingEvents(call, ctx, 'menu', ctx.operator)];
-    case '/twiml/voicemail': {
-      const audience = twimletAudience(url, ctx.operator);
-      if (call.TranscriptionStatus !== undefined) return transcriptEvents(call, ctx, audience);
-      const report = isRecordingReport(call) ? recordingEvents(call, ctx, 'twimlet', audience) : [];
-      return [...callStatus(call, ctx.at), ...report];
-    }
-    case '/callbacks/call-status':
-      return callStatusCallback(call, ctx);
-    case '/callbacks/message-status':
-      return messageStatusCallback(call, ctx);
-    case '/callbacks/transcription':
-      return transcriptEvents(call, ctx, ctx.operator);
-    case '/callbacks/recording':
-      return [];
-    case '/sms':
-      return inboundMessage(call, ctx);
-    default:
-      return callStatus(call, ctx.at);
-  }
-}
+/** What a route reports: the call Twilio describes on every voice webhook, and what that route adds to it. */
+export type EventsOf = (call: TwilioParams, url: Params, ctx: EventContext) => StoreEvent[];
+
+/** Any voice route: the call, as Twilio describes it. */
+export const callEvents: EventsOf = (call, _url, ctx) => callStatus(call, ctx.at);
+
+/** The main menu's choice, and where it led. */
+export const menuChoiceEvents: EventsOf = (call, _url, ctx) => [...callStatus(call, ctx.at), ...menuEvents(call, ctx)];
+
+/** How the forwarded leg ended. */
+export const dialOutcomeEvents: EventsOf = (call, _url, ctx) => {
+  const { DialCallStatus: outcome, DialBridged: bridged } = call;
+  const detail = [outcome, bridged === 'false' ? 'not bridged' : undefined].filter(Boolean).join(', ');
+  return [...callStatus(call, ctx.at), ...step(call, ctx, 'dial-outcome', detail || undefined)];
+};
+
+/** The main menu's Record action: a voicemail for the operator. */
+export const menuVoicemailEvents: EventsOf = (call, _url, ctx) => [
+  ...callStatus(call, ctx.at),
+  ...recordingEvents(call, ctx, 'menu', ctx.operator),
+];
+
+/** The voicemail twimlet: its call, its Record action, its transcript, each for its Email list and the operator. */
+export const voicemailTwimletEvents: EventsOf = (call, url, ctx) => {
+  const audience = twimletAudience(url, ctx.operator);
+  if (call.TranscriptionStatus !== undefined) return transcriptEvents(call, ctx, audience);
+  const report = isRecordingReport(call) ? recordingEvents(call, ctx, 'twimlet', audience) : [];
+  return [...callStatus(call, ctx.at), ...report];
+};
+
+/** An inbound text. */
+export const inboundMessageEvents: EventsOf = (call, _url, ctx) => inboundMessage(call, ctx);
+
+/** Twilio's status callbacks. */
+export const callStatusCallbackEvents: EventsOf = (call, _url, ctx) => callStatusCallback(call, ctx);
+export const messageStatusCallbackEvents: EventsOf = (call, _url, ctx) => messageStatusCallback(call, ctx);
+export const transcriptionCallbackEvents: EventsOf = (call, _url, ctx) => transcriptEvents(call, ctx, ctx.operator);
+/** The recording callback: the voicemail is recorded from Record's action, which carries the caller. */
+export const noEvents: EventsOf = () => [];

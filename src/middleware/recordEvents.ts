@@ -4,17 +4,17 @@
 import type { RequestHandler } from 'express';
 import { urlParams } from '../http/params';
 import { twilioParams } from '../http/twilioParams';
-import { webhookEvents, type EventContext } from '../http/webhookEvents';
+import type { EventContext, EventsOf } from '../http/webhookEvents';
 import type { Recorder } from '../services/recorder';
 import { storableToken } from '../store/storable';
 
+/** For each route, the middleware that records what that route reports (`events`, declared with the route). */
 export function recordEvents(
   recorder: Recorder,
   context: Omit<EventContext, 'at' | 'idempotencyToken'>,
-): RequestHandler {
-  return async (req, _res, next) => {
-    const route = typeof req.route?.path === 'string' ? req.route.path : req.path;
-    const events = webhookEvents(route, twilioParams(req), urlParams(req), {
+): (events: EventsOf) => RequestHandler {
+  return (eventsOf) => async (req, _res, next) => {
+    const events = eventsOf(twilioParams(req), urlParams(req), {
       ...context,
       at: new Date().toISOString(),
       idempotencyToken: storableToken(req.get('i-twilio-idempotency-token')),
