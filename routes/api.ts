@@ -18,7 +18,7 @@ import { ServiceError, ValidationError } from '../src/services/errors';
 import type { OutboundService } from '../src/services/outbound';
 import type { RecordingSource } from '../src/services/recordings';
 import type { RateLimitStores } from '../src/services/rateLimitStores';
-import { FINAL_CALL_STATUSES } from '../src/store/events';
+import { isFinalCallStatus, isFinalMessageStatus } from '../src/store/events';
 import { decodeCursor, type Cursor, type ListFilter } from '../src/store/queries';
 import type { Store } from '../src/store/store';
 
@@ -51,7 +51,6 @@ const messageBody = z
 
 const MAX_PAGE = 200;
 const DEFAULT_PAGE = 50;
-const FINAL_MESSAGE_STATUSES = new Set(['delivered', 'undelivered', 'failed', 'received', 'read', 'canceled']);
 
 const listQuery = z
   .object({
@@ -191,7 +190,7 @@ export function apiRouter(options: ApiOptions): Router {
     const stored = await store.queries.getCall(sid);
     const answer = await storeThenTwilio(
       stored,
-      (status) => FINAL_CALL_STATUSES.has(status),
+      isFinalCallStatus,
       () => outbound.getCall(sid),
       (s, t) => ({
         sid: t.sid,
@@ -219,7 +218,7 @@ export function apiRouter(options: ApiOptions): Router {
     const stored = await store.queries.getMessage(sid);
     const answer = await storeThenTwilio(
       stored,
-      (status) => FINAL_MESSAGE_STATUSES.has(status),
+      isFinalMessageStatus,
       () => outbound.getMessage(sid),
       (s, t) => ({
         sid: t.sid,

@@ -1,5 +1,6 @@
 // Owns the app factory: createApp(config) wires middleware and routers into an Express app. It never listens
 // and never reads process.env, so tests build it with any config and no port.
+import { errorReason } from './errorReason';
 import express, { type Express } from 'express';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -120,8 +121,7 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   const store =
     deps.store ??
     openStore(config.database.url, {
-      onIdleError: (err) =>
-        logger.error({ reason: (err as { code?: string }).code ?? err.name }, 'database connection lost'),
+      onIdleError: (err) => logger.error({ reason: errorReason(err) }, 'database connection lost'),
     });
   // In memory for sqlite::memory: (nothing outlives the process there anyway).
   const spool = deps.spool ?? (config.database.spoolFile ? fileSpool(config.database.spoolFile) : memorySpool());

@@ -12,7 +12,7 @@ import type { Params } from './http/params';
 import { toE164 } from './policy/phoneNumbers';
 import type { EgressPolicy } from './policy/egress';
 import { parseTwiml, readTwiml, type DocumentKind } from './twiml/document';
-import { xmlText } from '../views/xmlText';
+import { escapeMarkup, xmlText } from './markup';
 
 export interface Bin {
   readonly name: string;
@@ -29,12 +29,7 @@ export class BinError extends Error {
 
 const BIN_FILE = /^([a-z0-9][a-z0-9_-]{0,63})\.(xml|hbs)$/i;
 
-function xmlEscape(value: string): string {
-  return xmlText(value).replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] as string,
-  );
-}
+const xmlEscape = (value: string): string => escapeMarkup(xmlText(value));
 
 /** The request's parameters, escaped for XML, in an object without a prototype. */
 function escapedContext(params: Params): Record<string, string | string[]> {

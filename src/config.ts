@@ -2,7 +2,7 @@
 // schema, and returns a frozen, typed Config. Nothing else in the app reads process.env.
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { DIAL_TIMEOUT, E164, LANGUAGE_TAG, SAY_VOICE, isEmailAddress } from './formats';
+import { ACCOUNT_SID, API_KEY_SID, DIAL_TIMEOUT, E164, LANGUAGE_TAG, SAY_VOICE, isEmailAddress } from './formats';
 import { maskCredentials } from './http/urlCredentials';
 import { isPasswordHash } from './inbox/passwords';
 import { HOST_NAME } from './policy/patterns';
@@ -260,7 +260,7 @@ const variables = z.object({
     message: 'must be an IP address to listen on, such as 127.0.0.1 (behind a proxy on the same machine) or ::',
   }),
   PUBLIC_BASE_URL: httpBaseUrl(true),
-  TWILIO_ACCOUNT_SID: optionalText.refine((v) => v === undefined || /^AC[0-9a-f]{32}$/.test(v), {
+  TWILIO_ACCOUNT_SID: optionalText.refine((v) => v === undefined || ACCOUNT_SID.test(v), {
     message: 'must be an Account SID: "AC" followed by 32 lowercase hex characters',
   }),
   TWILIO_AUTH_TOKEN: optionalText.refine((v) => v === undefined || /^[0-9a-f]{32}$/.test(v), {
@@ -292,7 +292,7 @@ const variables = z.object({
   SMS_ANSWER_HELP: booleanFlag(false),
   SMS_HELP_REPLY: textWithDefault('Reply with any message and we will get back to you. Reply STOP to opt out.'),
   SMS_MEDIA_REPLY: textWithDefault('Thanks, we received your attachment.'),
-  TWILIO_API_KEY: optionalText.refine((v) => v === undefined || /^SK[0-9a-f]{32}$/.test(v), {
+  TWILIO_API_KEY: optionalText.refine((v) => v === undefined || API_KEY_SID.test(v), {
     message: 'must be an API key SID: "SK" followed by 32 lowercase hex characters',
   }),
   TWILIO_API_SECRET: optionalText.refine((v) => v === undefined || /^[A-Za-z0-9]{32}$/.test(v), {

@@ -1,8 +1,15 @@
-// Owns the textual formats and Twilio ranges shared by config and request validation (phone numbers, voices,
-// language tags, the <Dial> timeout).
+// Owns the textual formats and Twilio ranges shared by config and request validation (phone numbers, Twilio's
+// resource SIDs, voices, language tags, the <Dial> timeout).
 
 /** E.164: a plus sign, a non-zero country code digit, 8 to 15 digits in all. */
 export const E164 = /^\+[1-9]\d{7,14}$/;
+/** Twilio's SIDs: two letters naming the resource, 32 lowercase hex digits. */
+export const CALL_SID = /^CA[0-9a-f]{32}$/;
+export const RECORDING_SID = /^RE[0-9a-f]{32}$/;
+/** A text (SM) or a multimedia message (MM). */
+export const MESSAGE_SID = /^(SM|MM)[0-9a-f]{32}$/;
+export const ACCOUNT_SID = /^AC[0-9a-f]{32}$/;
+export const API_KEY_SID = /^SK[0-9a-f]{32}$/;
 /** Twilio <Say> voice names: man, woman, alice, Polly.Joanna-Neural, Google.en-US-Standard-C, … */
 export const SAY_VOICE = /^[A-Za-z0-9._-]{1,64}$/;
 /** BCP-47-ish language tags as Twilio accepts them: en-US, cmn-CN, en-GB-WLS, arb. */

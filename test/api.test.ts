@@ -191,6 +191,24 @@ describe('when a status is read through GET /api/calls/:sid and /api/messages/:s
     });
   });
 
+  it('then a text whose status is final by its rank (partially_delivered) is answered from the store, without asking Twilio', async () => {
+    const { app } = appFor();
+    const sms = await post(app, '/api/messages', { to: '+15551234567', body: 'x' });
+    const sid = sms.body.sid as string;
+    const callback = { MessageSid: sid, MessageStatus: 'partially_delivered', AccountSid: TEST_ACCOUNT_SID };
+    const url = `${PUBLIC_BASE}/callbacks/message-status`;
+    const done = await request(app)
+      .post('/callbacks/message-status')
+      .set('X-Twilio-Signature', signatureFor(url, callback))
+      .type('form')
+      .send(callback);
+    expect(done.status).toBe(204);
+    twilioApi.requests.length = 0;
+    const msg = await getWithToken(app, `/api/messages/${sid}`);
+    expect(msg.body).toMatchObject({ sid, status: 'partially_delivered', source: 'store' });
+    expect(twilioApi.requestsTo('Messages')).toEqual([]);
+  });
+
   it('then a call the store holds but Twilio does not know is answered as stored, saying why Twilio added nothing', async () => {
     // e.g. placed with another account, or through another simulator
     const { sid, body } = await callReadBack((placed) => twilioApi.calls.delete(placed));

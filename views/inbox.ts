@@ -2,10 +2,10 @@
 // voicemails, message threads, one thread with its reply box, and the call log. Every value is escaped here;
 // no inline script or style (the CSP forbids them): behaviour lives in /inbox/assets/inbox.js.
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { escapeMarkup } from '../src/markup';
 import type { StoredCall, StoredMessage, StoredVoicemail } from '../src/store/queries';
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => ESCAPES[c] as string);
+export const escapeHtml = escapeMarkup;
 
 /** A number as people read it, with the E.164 form on hover and for copying. */
 export function phone(e164: string | null | undefined): string {

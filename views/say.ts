@@ -1,6 +1,6 @@
 // Owns how text is spoken: one <Say> with the configured voice and language, on a response or inside a <Gather>.
 import type VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
-import { xmlText } from './xmlText';
+import { xmlText } from '../src/markup';
 
 export interface SayOptions {
   readonly voice?: string;

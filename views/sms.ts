@@ -1,6 +1,6 @@
 // Owns the TwiML of messaging answers: one <Message> reply, or an empty <Response/> for no reply.
 import twilio from 'twilio';
-import { xmlText } from './xmlText';
+import { xmlText } from '../src/markup';
 
 const { MessagingResponse } = twilio.twiml;
 

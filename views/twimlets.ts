@@ -2,7 +2,7 @@
 import twilio from 'twilio';
 import { say, type SayOptions } from './say';
 import { addVoicemailRecord } from './voice';
-import { xmlText } from './xmlText';
+import { xmlText } from '../src/markup';
 
 const { VoiceResponse } = twilio.twiml;
 

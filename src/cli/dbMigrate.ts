@@ -1,6 +1,7 @@
 // CLI: applies the store's pending migrations to DATABASE_URL (the server also does at start) and prints
 // what it applied; exit 1 when the database is newer than this code or cannot be reached.
 //   npm run --silent db:migrate
+import { errorReason } from '../errorReason';
 import { configOrExit } from '../processConfig';
 import { DatabaseTooNewError, migrate } from '../store/migrations';
 import { openDatabase } from '../store/database';
@@ -23,9 +24,7 @@ async function main(): Promise<void> {
     );
   } catch (err) {
     const message =
-      err instanceof DatabaseTooNewError
-        ? err.message
-        : `cannot migrate ${database.location}: ${(err as { code?: string }).code ?? (err as Error).name}`;
+      err instanceof DatabaseTooNewError ? err.message : `cannot migrate ${database.location}: ${errorReason(err)}`;
     process.stderr.write(`${message}\n`);
     process.exitCode = 1;
   } finally {

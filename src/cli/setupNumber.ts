@@ -1,6 +1,7 @@
 // CLI: points one of the account's Twilio numbers at this server (voice URL, SMS URL, status callback) and
 // prints its settings before and after.
 //   npm run --silent setup-number -- +15551234567
+import { errorReason } from '../errorReason';
 import { parseArgs } from 'node:util';
 import { configOrExit, settingsSource } from '../processConfig';
 import { maskCredentials } from '../http/urlCredentials';
@@ -65,8 +66,10 @@ async function main(): Promise<void> {
       const apiError = new TwilioApiError({ status: rest.status, code: rest.code, message: rest.message ?? '' });
       fail(`error: ${apiError.message}`, 1);
     }
-    const reason = (err as { code?: string }).code ?? 'unexpected failure';
-    fail(`error: could not reach the Twilio API at ${config.twilioApi.baseUrl} (TWILIO_API_BASE_URL): ${reason}`, 1);
+    fail(
+      `error: could not reach the Twilio API at ${config.twilioApi.baseUrl} (TWILIO_API_BASE_URL): ${errorReason(err)}`,
+      1,
+    );
   }
 }
 

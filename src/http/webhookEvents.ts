@@ -2,7 +2,7 @@
 // the events to record (a call's status and path through the menu, a voicemail, a transcript, a text, a status
 // change). Each route declares which of these it reports, next to its answer (src/http/routing.ts). Pure: no I/O,
 // so every mapping is tested on its own.
-import { isEmailAddress } from '../formats';
+import { CALL_SID, isEmailAddress, MESSAGE_SID, RECORDING_SID } from '../formats';
 import { menuChoice } from '../menu';
 import type { Audience, StoreEvent } from '../store/events';
 import { isRecordingReport, recordingOutcome } from './callOutcomes';
@@ -26,10 +26,6 @@ export interface EventContext {
   readonly operator: Audience;
   readonly forwardTo?: string;
 }
-
-const CALL_SID = /^CA[0-9a-f]{32}$/;
-const RECORDING_SID = /^RE[0-9a-f]{32}$/;
-const MESSAGE_SID = /^(SM|MM)[0-9a-f]{32}$/;
 
 function wholeSeconds(raw: string | undefined): number | undefined {
   if (raw === undefined || raw.trim() === '') return undefined;

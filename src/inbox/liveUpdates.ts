@@ -4,6 +4,8 @@
 // wrote something. Each event carries the unread voicemail count; a comment every HEARTBEAT_MS keeps proxies from
 // closing idle streams. A stream lives no longer than its session: it ends at once when that session signs out
 // here, and at the next heartbeat when it expired or signed out on another instance.
+import { errorReason } from '../errorReason';
+import { oneAtATime } from '../oneAtATime';
 import type { Response } from 'express';
 import type { Logger } from '../logger';
 import type { Store } from '../store/store';
@@ -37,7 +39,6 @@ export function createLiveUpdates(store: Store, logger: Logger): LiveUpdates {
   let marker: string | undefined;
   let timer: NodeJS.Timeout | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
-  let checking = false;
 
   const send = (text: string) => {
     for (const res of clients.keys()) res.write(text);
@@ -55,22 +56,20 @@ export function createLiveUpdates(store: Store, logger: Logger): LiveUpdates {
   };
   const changeEvent = async () =>
     `event: change\ndata: ${JSON.stringify({ unread: await store.queries.countUnlistened() })}\n\n`;
-  const check = async () => {
-    if (checking || clients.size === 0) return;
-    checking = true;
-    try {
-      const now = await store.queries.changeMarker();
-      if (marker !== undefined && now !== marker) send(await changeEvent());
-      marker = now;
-    } catch (err) {
-      logger.warn(
-        { reason: (err as { code?: string }).code ?? (err as Error).name },
-        'inbox live updates: store unreadable',
-      );
-    } finally {
-      checking = false;
-    }
-  };
+  // A poke or tick while a check runs is answered by that check.
+  const check = oneAtATime(
+    async () => {
+      if (clients.size === 0) return;
+      try {
+        const now = await store.queries.changeMarker();
+        if (marker !== undefined && now !== marker) send(await changeEvent());
+        marker = now;
+      } catch (err) {
+        logger.warn({ reason: errorReason(err) }, 'inbox live updates: store unreadable');
+      }
+    },
+    () => undefined,
+  );
   const stopTimers = () => {
     if (timer) clearInterval(timer);
     if (heartbeat) clearInterval(heartbeat);

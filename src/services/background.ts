@@ -1,6 +1,7 @@
 // Owns the work that runs beside the requests once the server listens: migrations and a spool replay at
 // start, the outbox's retries, spool replays while the store is degraded, and retention's purge; and
 // stopping all of it (then closing the database and Redis) at shutdown.
+import { errorReason } from '../errorReason';
 import type { Logger } from '../logger';
 import { DatabaseTooNewError } from '../store/migrations';
 import type { Store } from '../store/store';
@@ -51,14 +52,14 @@ export function createBackgroundWork(settings: BackgroundSettings): BackgroundWo
       const purged = await store.purge(settings.retentionDays, new Date());
       logger.info({ ...purged, retentionDays: settings.retentionDays }, 'retention: old rows purged');
     } catch (err) {
-      logger.error({ reason: (err as { code?: string }).code ?? (err as Error).name }, 'retention purge failed');
+      logger.error({ reason: errorReason(err) }, 'retention purge failed');
     }
   };
   const replay = async () => {
     try {
       await recorder.replay();
     } catch (err) {
-      logger.error({ reason: (err as { code?: string }).code ?? (err as Error).name }, 'spool replay failed');
+      logger.error({ reason: errorReason(err) }, 'spool replay failed');
     }
   };
   const beginShutdown = () => {
@@ -77,7 +78,7 @@ export function createBackgroundWork(settings: BackgroundSettings): BackgroundWo
       } catch (err) {
         if (err instanceof DatabaseTooNewError) throw err;
         logger.error(
-          { store: store.location, reason: (err as { code?: string }).code ?? (err as Error).name },
+          { store: store.location, reason: errorReason(err) },
           'store unreachable at start: answering calls, spooling their events until it answers',
         );
       }

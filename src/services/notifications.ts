@@ -3,9 +3,10 @@
 // outbound service (so OUTBOUND_ALLOWLIST applies) — marking each sent only once it was accepted, retrying
 // with backoff, giving up after MAX_ATTEMPTS. Log lines carry ids and reasons only: never an address, a
 // number, a text or the SMTP URL (it holds credentials).
+import { errorReason } from '../errorReason';
+import { oneAtATime } from '../oneAtATime';
 import { within } from '../deadline';
 import { senderKey } from '../senderLimits';
-import { storeErrorReason } from '../store/storeErrors';
 import nodemailer from 'nodemailer';
 import type { Logger } from '../logger';
 import type { Announcement, Composer, NotificationDraft } from '../store/apply';
@@ -285,27 +286,12 @@ export function createNotificationSender(settings: SenderSettings): Notification
     }
   }
 
-  let running: Promise<void> | undefined;
-  let again = false;
   let timer: NodeJS.Timeout | undefined;
-  const runOnce = (): Promise<void> => {
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = pass()
-      .catch((err: unknown) => {
-        logger.error({ reason: (err as { code?: string }).code ?? (err as Error).name }, 'outbox pass failed');
-      })
-      .finally(() => {
-        running = undefined;
-        if (again) {
-          again = false;
-          void runOnce();
-        }
-      });
-    return running;
-  };
+  // A row written while a pass runs may be past its claim query: one more pass follows.
+  const runOnce = oneAtATime(
+    () => pass().catch((err: unknown) => void logger.error({ reason: errorReason(err) }, 'outbox pass failed')),
+    'again',
+  );
   return {
     kick: () => void runOnce(),
     runOnce,
@@ -318,6 +304,7 @@ export function createNotificationSender(settings: SenderSettings): Notification
       if (timer) clearInterval(timer);
       timer = undefined;
       // The delivery in progress may finish; past the grace its row is released like the others.
+      const running = runOnce.inProgress();
       if (running) await within(running, graceMs, () => new Error('grace over')).catch(() => undefined);
       const unfinished = [...claimed];
       claimed.clear();
@@ -328,7 +315,7 @@ export function createNotificationSender(settings: SenderSettings): Notification
             unfinished.length > 0 &&
             logger.info({ released: unfinished.length }, 'outbox: claims released at shutdown'),
         )
-        .catch((err: unknown) => logger.warn({ reason: storeErrorReason(err) }, 'outbox: claims not released'));
+        .catch((err: unknown) => logger.warn({ reason: errorReason(err) }, 'outbox: claims not released'));
       await mailer?.close();
     },
   };

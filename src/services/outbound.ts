@@ -1,6 +1,7 @@
 // Owns outbound calls and SMS through the Twilio REST API: validation, the toll-fraud allow-list, the
 // absolute URLs on our own server that Twilio calls back, and turning every Twilio failure into a
 // ServiceError. HTTP-free: it never sees req/res, so the API and the CLI share it.
+import { CALL_SID, MESSAGE_SID } from '../formats';
 import twilio from 'twilio';
 import type { Logger } from '../logger';
 import {
@@ -98,8 +99,6 @@ const MAX_MESSAGE_CHARS = 1000; // it travels in the call's URL
 const MAX_SMS_CHARS = 1600; // Twilio's limit for one message body
 const MAX_MEDIA = 10;
 const SAFE_PATH = /^\/(?!\/)[A-Za-z0-9\-._~!$&'()*+,;=:@%/?[\]]*$/;
-const CALL_SID = /^CA[0-9a-f]{32}$/;
-const MESSAGE_SID = /^(SM|MM)[0-9a-f]{32}$/;
 
 /** A date from Twilio's answer as ISO 8601; null when absent or unparseable (never a RangeError, never a 500). */
 const isoOrNull = (d: Date | null | undefined): string | null =>

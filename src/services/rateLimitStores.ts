@@ -3,6 +3,7 @@
 // or gone later — lets requests through at once (the limits shed load; the bearer token and the sign-in check
 // still decide access): no command waits for a connection (no offline queue), each is bounded in time, and the
 // limiters' scripts are loaded again whenever Redis becomes ready. Failures are logged without the URL.
+import { errorReason } from '../errorReason';
 import { RedisStore } from 'rate-limit-redis';
 import { createClient } from '@redis/client';
 import type { ClientRateLimitInfo, Options as LimiterOptions, Store as LimiterStore } from 'express-rate-limit';
@@ -118,10 +119,10 @@ export function createRateLimitStores(redisUrl: string | undefined, logger: Logg
     client.once('ready', settle);
     client.once('error', settle);
   });
-  client.on('error', (err: { code?: string; name?: string }) => {
+  client.on('error', (err: unknown) => {
     if (reported) return;
     reported = true;
-    logger.error({ reason: err.code ?? err.name }, 'Redis unreachable: rate limits fail open until it is back');
+    logger.error({ reason: errorReason(err) }, 'Redis unreachable: rate limits fail open until it is back');
   });
   client.on('ready', () => {
     if (reported) logger.info('Redis reachable again: rate limits shared');

@@ -3,13 +3,14 @@
 // the failure is logged with the SID (never a number or a text), and the store counts as degraded until a
 // write or a replay succeeds again. Events are made storable first (src/store/storable.ts), and a batch the store
 // refuses for good is dead-lettered at once instead of spooled: it would never replay, and would hold up the rest.
+import { errorReason } from '../errorReason';
 import { within } from '../deadline';
 import type { Logger } from '../logger';
 import type { Composer } from '../store/apply';
 import { sidOf, type StoreEvent } from '../store/events';
 import type { Spool } from '../store/spool';
 import { storableEvents } from '../store/storable';
-import { isPermanentStoreError, storeErrorReason } from '../store/storeErrors';
+import { isPermanentStoreError } from '../store/storeErrors';
 import type { Store } from '../store/store';
 
 export interface RecorderState {
@@ -44,7 +45,7 @@ class BudgetExceeded extends Error {}
 
 /** The reason a write failed, without the driver's message (it can quote values: numbers, texts). */
 function reasonOf(err: unknown): string {
-  return err instanceof BudgetExceeded ? err.message : storeErrorReason(err);
+  return err instanceof BudgetExceeded ? err.message : errorReason(err);
 }
 
 export function createRecorder(settings: RecorderSettings): Recorder {

@@ -2,6 +2,7 @@
 // HTTP authentication when the account enforces it), so the operator never handles Twilio URLs. The URL is
 // built from the configured API origin, the account SID and the recording SID only: a stored URL is never
 // followed, so the credentials can never be sent anywhere else.
+import { RECORDING_SID } from '../formats';
 import { OutboundUnavailableError, TwilioUnreachableError } from './errors';
 
 export interface RecordingAudio {
@@ -23,7 +24,6 @@ export interface RecordingSettings {
   readonly timeoutMs: number;
 }
 
-const RECORDING_SID = /^RE[0-9a-f]{32}$/;
 /** What is passed back to the browser of Twilio's answer. */
 const PASSED_HEADERS = ['content-type', 'content-length', 'content-range', 'accept-ranges', 'last-modified'];
 

@@ -7,6 +7,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { newSid, runCall, type CallResult, type CallScript } from './voiceCall';
 import { methodOf, sendWebhook } from './webhook';
+import { E164, RECORDING_SID } from '../formats';
 
 export type FormParams = Record<string, string | string[]>;
 
@@ -48,7 +49,6 @@ export interface TwilioApiOptions {
 const API = '/2010-04-01/Accounts/';
 /** The simulator's own endpoint (not Twilio's): recordings of calls played elsewhere, by `simulate call`. */
 export const SIMULATOR_RECORDINGS = '/simulator/Recordings';
-const E164 = /^\+[1-9]\d{7,14}$/;
 
 const sid = newSid;
 const twilioDate = (d = new Date()): string => d.toUTCString().replace('GMT', '+0000');
@@ -165,7 +165,7 @@ export class TwilioApiServer {
   private registerRecording(res: ServerResponse, params: FormParams): void {
     const recordingSid = first(params.RecordingSid) ?? '';
     const seconds = Number(first(params.Seconds));
-    if (!/^RE[0-9a-f]{32}$/.test(recordingSid) || !Number.isInteger(seconds) || seconds < 0)
+    if (!RECORDING_SID.test(recordingSid) || !Number.isInteger(seconds) || seconds < 0)
       return this.json(res, 400, errorBody(400, 20001, 'RecordingSid (RE…) and Seconds (a whole number) are required'));
     this.addRecording(recordingSid, seconds);
     this.json(res, 201, { sid: recordingSid, duration: String(seconds) });

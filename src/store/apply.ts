@@ -4,8 +4,8 @@
 import { CompiledQuery, type Transaction } from 'kysely';
 import type { Db } from './database';
 import {
-  FINAL_CALL_STATUSES,
   callStatusRank,
+  isFinalCallStatus,
   messageStatusRank,
   type Audience,
   type CallStatusEvent,
@@ -141,7 +141,7 @@ function callStatusRow(e: CallStatusEvent) {
     status_rank: callStatusRank(e.status),
     started_at: e.at,
     answered_at: e.status === 'in-progress' ? e.at : null,
-    ended_at: FINAL_CALL_STATUSES.has(e.status) ? e.at : null,
+    ended_at: isFinalCallStatus(e.status) ? e.at : null,
     duration_seconds: e.durationSeconds ?? null,
     error_code: e.errorCode ?? null,
     updated_at: e.at,

@@ -115,7 +115,13 @@ export function callStatusRank(status: string): number {
   return CALL_RANKS[status] ?? -1;
 }
 
-export const FINAL_CALL_STATUSES = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
+/** The rank of a call's final statuses: completed, busy, failed, no-answer, canceled. */
+const FINAL_CALL_RANK = 4;
+
+/** A call that has ended: nothing Twilio says of it later can change how it ended. */
+export function isFinalCallStatus(status: string): boolean {
+  return callStatusRank(status) >= FINAL_CALL_RANK;
+}
 
 const MESSAGE_RANKS: Readonly<Record<string, number>> = {
   accepted: 0,
@@ -135,4 +141,12 @@ const MESSAGE_RANKS: Readonly<Record<string, number>> = {
 
 export function messageStatusRank(status: string): number {
   return MESSAGE_RANKS[status] ?? -1;
+}
+
+/** The rank from which a message's fate is known (delivered, undelivered, failed, received, read, …). */
+const FINAL_MESSAGE_RANK = 5;
+
+/** A message whose delivery is decided: only `read` may follow. */
+export function isFinalMessageStatus(status: string): boolean {
+  return messageStatusRank(status) >= FINAL_MESSAGE_RANK;
 }

@@ -4,10 +4,12 @@
 // idempotent. A batch the database refuses for good (a data error, not an outage), or a line that is no batch at
 // all, is moved aside to a dead-letter file (FILE.dead, 0600, one JSON line each with its reason) instead of
 // holding back every batch behind it. Without a file (tests, sqlite::memory:) batches wait in memory instead.
+import { errorReason } from '../errorReason';
+import { oneAtATime } from '../oneAtATime';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { sidOf, type StoreEvent } from './events';
-import { isPermanentStoreError, storeErrorReason } from './storeErrors';
+import { isPermanentStoreError } from './storeErrors';
 
 /** A batch moved aside: what it was about (SIDs only), and why the store will never take it. */
 export interface DeadLetter {
@@ -68,7 +70,7 @@ async function replayBatches(
       replayed++;
     } catch (err) {
       if (isPermanentStoreError(err)) {
-        dead.push(deadLetter(batch, storeErrorReason(err)));
+        dead.push(deadLetter(batch, errorReason(err)));
         continue;
       }
       for (const rest of batches.slice(i)) putBack(rest);
@@ -127,7 +129,6 @@ export function fileSpool(file: string): Spool {
     mkdirSync(path.dirname(file), { recursive: true });
     appendFileSync(file, `${JSON.stringify(events)}\n`, { mode: 0o600 });
   };
-  let busy = false;
   // Batches waiting, counted once from the files and kept up to date: /healthz asks on every probe, and a
   // spool of 200,000 batches read each time would stall the event loop exactly when the store is degraded.
   let count: number | undefined;
@@ -141,10 +142,9 @@ export function fileSpool(file: string): Spool {
     pending: waiting,
     deadLetter,
     deadLettered,
-    async replay(apply) {
-      if (busy) return { replayed: 0, left: 0, unreadable: 0, dead: [] };
-      busy = true;
-      try {
+    // A replay asked for while one runs gets nothing to do: the one running takes every batch there is.
+    replay: oneAtATime(
+      async (apply: (events: StoreEvent[]) => Promise<void>): Promise<ReplayResult> => {
         // A replay cut short by a crash left its file: finish it first. Appends meanwhile go to a new file.
         if (!existsSync(replaying)) {
           if (!existsSync(file) || statSync(file).size === 0) {
@@ -173,9 +173,8 @@ export function fileSpool(file: string): Spool {
         // A replay reads the files anyway (every 30 s at most): the count is taken again from what is left.
         count = lines(file).length;
         return { ...result, unreadable };
-      } finally {
-        busy = false;
-      }
-    },
+      },
+      () => ({ replayed: 0, left: 0, unreadable: 0, dead: [] }),
+    ),
   };
 }

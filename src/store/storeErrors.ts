@@ -14,9 +14,3 @@ export function isPermanentStoreError(err: unknown): boolean {
   }
   return err instanceof TypeError || err instanceof RangeError;
 }
-
-/** The reason a store write failed, for logs and the dead-letter file: the driver's code or the error's name. */
-export function storeErrorReason(err: unknown): string {
-  const e = err as { code?: unknown; name?: unknown } | null;
-  return typeof e?.code === 'string' ? e.code : typeof e?.name === 'string' ? e.name : 'unknown error';
-}
