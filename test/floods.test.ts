@@ -3,7 +3,7 @@
 // window ends, every text still stored; and a voicemail is sent before any backlog of texts. With the real
 // composer, through the store and through the app's /sms webhook.
 import { createApp, backgroundOf } from '../src/app';
-import { createComposer } from '../src/services/notifications';
+import { createComposer } from '../views/notifications';
 import { ANNOUNCED_TEXTS_PER_SENDER, SENDER_WINDOW_MS, windowStart } from '../src/senderLimits';
 import type { StoreEvent } from '../src/store/events';
 import { openStore } from '../src/store/store';
