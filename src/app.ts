@@ -49,11 +49,8 @@ import { callbacksRoutes } from '../routes/callbacks';
 import { healthHandler, readinessHandler } from '../routes/health';
 import { homeHandler } from '../routes/home';
 import { smsRoutes } from '../routes/sms';
-import { twimlRoutes } from '../routes/twiml';
+import { twimletRoutes } from '../routes/twimlets';
 import { voiceRoutes } from '../routes/voice';
-import { voicemailTwimletRoutes } from '../routes/voicemailTwimlet';
-import { holdMusicTwimletRoutes } from '../routes/holdMusicTwimlet';
-import { conferenceTwimletRoutes } from '../routes/conferenceTwimlet';
 
 export interface AppDeps {
   /** Where logs go; tests pass one that captures or discards lines. */
@@ -234,10 +231,7 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   });
   const voiceTables = {
     ...voiceRoutes(config, staticTwiml),
-    ...twimlRoutes(config),
-    ...voicemailTwimletRoutes(config),
-    ...holdMusicTwimletRoutes(config, createHoldMusicSource(config.holdMusicEndpoint)),
-    ...conferenceTwimletRoutes(config, outbound),
+    ...twimletRoutes(config, { holdMusic: createHoldMusicSource(config.holdMusicEndpoint), outbound }),
   };
   for (const [routePath, view] of viewsOf(voiceTables)) voiceViews.set(routePath, view);
   mountWebhooks(app, [gate, ...challenge, body, fromTwilio, answerErrorsAs('voice')], record, voiceTables);

@@ -12,7 +12,7 @@ import type { WebhookRoutes } from '../src/http/routing';
 import { callbacksRoutes } from '../routes/callbacks';
 import { smsRoutes } from '../routes/sms';
 import { voiceRoutes } from '../routes/voice';
-import { voicemailTwimletRoutes } from '../routes/voicemailTwimlet';
+import { voicemailTwimletRoutes } from '../routes/twimlets/voicemail';
 import { createSenderBudget } from '../src/services/senderBudget';
 import { egressPolicyFromConfig } from '../src/policy/fromConfig';
 import { testConfig } from './support/config';

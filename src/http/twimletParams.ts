@@ -1,10 +1,13 @@
-// Owns reading the parameters the twimlets share: Voice/Language, Timeout, FailUrl, and a twimlet's own URL
-// (with only its own parameters) for actions and callbacks.
+// Owns reading the parameters the twimlets share: what each reads first (its URL's parameters, the call, the
+// voice), Voice/Language, Timeout, FailUrl, and a twimlet's own URL (with only its own parameters) for actions and
+// callbacks.
 import type { WebhookInput } from './webhookInput';
 import type { SayOptions } from '../../views/say';
 import { DIAL_TIMEOUT, LANGUAGE_TAG, SAY_VOICE } from '../formats';
 import { badRequest } from './errors';
-import { param, type Params } from './params';
+import { param, urlParams, type Params } from './params';
+import type { TwimlAnswer, TwimlView } from './routing';
+import { twilioParams, type TwilioParams } from './twilioParams';
 import { urlBuilder } from './publicUrl';
 
 /** Anything that can be a voice name Twilio knows or will know: passed on, and Twilio decides. */
@@ -73,3 +76,22 @@ export function selfUrl(
 
 /** Only the digits of a phone number as written: how twimlets compare callers with lists. */
 export const digitsOf = (s: string): string => s.replace(/\D/g, '');
+
+/** What every twimlet reads first: the operator's parameters (the URL's query), the call, and its <Say> voice. */
+export interface TwimletRequest {
+  readonly req: WebhookInput;
+  readonly params: Params;
+  readonly call: TwilioParams;
+  readonly say: SayOptions;
+}
+
+/** A twimlet's view, given what it reads first; `sayDefaults` are the config's voice and language. */
+export function twimletView(
+  sayDefaults: SayOptions,
+  view: (request: TwimletRequest) => TwimlAnswer | Promise<TwimlAnswer>,
+): TwimlView {
+  return (req) => {
+    const params = urlParams(req);
+    return view({ req, params, call: twilioParams(req), say: sayOptionsFrom(params, sayDefaults) });
+  };
+}

@@ -7,17 +7,16 @@
 //   /twiml/voicemail?Transcription=true    — the transcript arrived; 204
 // The voicemail and its transcript are stored and announced (Email addresses, NOTIFY_EMAIL, NOTIFY_SMS) by
 // the recorder and the outbox (src/http/webhookEvents.ts), never here: Twilio never waits on SMTP.
-import type { Config } from '../src/config';
-import { isRecordingReport, recordingOutcome } from '../src/http/callOutcomes';
-import { badRequest } from '../src/http/errors';
-import { param, urlParams } from '../src/http/params';
-import { NO_CONTENT, type WebhookRoutes } from '../src/http/routing';
-import { voicemailTwimletEvents } from '../src/http/webhookEvents';
-import { twilioParams, type RecordingReportParams, type TranscriptionCallbackParams } from '../src/http/twilioParams';
-import { sayOptionsFrom, selfUrl } from '../src/http/twimletParams';
-import { isEmailAddress } from '../src/formats';
-import { hangupTwiml } from '../views/voice';
-import { TWIMLET_VOICEMAIL, goodbyeTwimlet, voicemailTwimlet } from '../views/twimlets';
+import type { Config } from '../../src/config';
+import { isRecordingReport, recordingOutcome } from '../../src/http/callOutcomes';
+import { badRequest } from '../../src/http/errors';
+import { param } from '../../src/http/params';
+import { NO_CONTENT, type WebhookRoutes } from '../../src/http/routing';
+import { voicemailTwimletEvents } from '../../src/http/webhookEvents';
+import { selfUrl, twimletView } from '../../src/http/twimletParams';
+import { isEmailAddress } from '../../src/formats';
+import { hangupTwiml } from '../../views/voice';
+import { TWIMLET_VOICEMAIL, goodbyeTwimlet, voicemailTwimlet } from '../../views/twimlets';
 
 /** Addresses one twimlet URL may notify (Email=a@x,b@y). */
 const MAX_EMAILS = 10;
@@ -43,18 +42,12 @@ function maxLengthFrom(raw: string | undefined): number | undefined {
   return n;
 }
 
-/** What Twilio sends here: the call, Record's action, the transcript (and a recording status, if so pointed). */
-type VoicemailTwimletRequest = RecordingReportParams & TranscriptionCallbackParams;
-
 export function voicemailTwimletRoutes(config: Config): WebhookRoutes {
   const base = config.publicBaseUrl;
   return {
     '/twiml/voicemail': {
       events: voicemailTwimletEvents,
-      twiml: (req) => {
-        const params = urlParams(req);
-        const call: VoicemailTwimletRequest = twilioParams(req);
-        const say = sayOptionsFrom(params, config.say);
+      twiml: twimletView(config.say, ({ req, params, call, say }) => {
         const email = param(params, 'Email')?.trim() || undefined;
         checkEmails(email);
         const maxLength = maxLengthFrom(param(params, 'MaxLength'));
@@ -83,7 +76,7 @@ export function voicemailTwimletRoutes(config: Config): WebhookRoutes {
           transcribeCallbackUrl: selfUrl(req, base, '/twiml/voicemail', [...own, ['Transcription', 'true']]),
           say,
         });
-      },
+      }),
     },
   };
 }

@@ -1,21 +1,20 @@
 // Route for the holdmusic twimlet (twimlets.com/holdmusic parameters), used as a queue's or a conference's
 // wait URL:
 //   /twiml/holdmusic — Bucket (a public S3-compatible bucket) or Urls[], Message between tracks; loops
-import type { Config } from '../src/config';
-import { badRequest } from '../src/http/errors';
-import { listParam, param, urlParams } from '../src/http/params';
-import type { WebhookRoutes } from '../src/http/routing';
-import { callEvents } from '../src/http/webhookEvents';
-import { sayOptionsFrom, selfUrl } from '../src/http/twimletParams';
-import { BUCKET_NAME, shuffled, type HoldMusicSource } from '../src/services/holdMusic';
-import { holdMusicTwimlet } from '../views/twimlets';
+import type { Config } from '../../src/config';
+import { badRequest } from '../../src/http/errors';
+import { listParam, param } from '../../src/http/params';
+import type { WebhookRoutes } from '../../src/http/routing';
+import { callEvents } from '../../src/http/webhookEvents';
+import { selfUrl, twimletView } from '../../src/http/twimletParams';
+import { BUCKET_NAME, shuffled, type HoldMusicSource } from '../../src/services/holdMusic';
+import { holdMusicTwimlet } from '../../views/twimlets';
 
 export function holdMusicTwimletRoutes(config: Config, source: HoldMusicSource): WebhookRoutes {
   return {
     '/twiml/holdmusic': {
       events: callEvents,
-      twiml: async (req) => {
-        const params = urlParams(req);
+      twiml: twimletView(config.say, async ({ req, params, say }) => {
         // S3 host names are case-insensitive: "com.twilio.music.Classical" is the same bucket.
         const bucket = param(params, 'Bucket')?.trim().toLowerCase();
         const urls = listParam(params, 'Urls')
@@ -36,9 +35,9 @@ export function holdMusicTwimletRoutes(config: Config, source: HoldMusicSource):
           tracks: shuffled(tracks),
           message,
           loopUrl: selfUrl(req, config.publicBaseUrl, '/twiml/holdmusic', own),
-          say: sayOptionsFrom(params, config.say),
+          say: say,
         });
-      },
+      }),
     },
   };
 }

@@ -7,16 +7,15 @@
 //   EnableSmsNotifications (1/true: moderators get an SMS when someone joins; through the outbound service,
 //   so OUTBOUND_ALLOWLIST applies)
 import { createHash } from 'node:crypto';
-import type { Config } from '../src/config';
-import { badRequest } from '../src/http/errors';
-import { listParam, param, urlParams } from '../src/http/params';
-import { twilioParams, type GatherActionParams } from '../src/http/twilioParams';
-import { urlBuilder } from '../src/http/publicUrl';
-import type { WebhookRoutes } from '../src/http/routing';
-import { callEvents } from '../src/http/webhookEvents';
-import { digitsOf, sayOptionsFrom, selfUrl } from '../src/http/twimletParams';
-import type { OutboundService } from '../src/services/outbound';
-import { conferencePasswordTwimlet, conferenceTwimlet } from '../views/twimlets';
+import type { Config } from '../../src/config';
+import { badRequest } from '../../src/http/errors';
+import { listParam, param } from '../../src/http/params';
+import { urlBuilder } from '../../src/http/publicUrl';
+import type { WebhookRoutes } from '../../src/http/routing';
+import { callEvents } from '../../src/http/webhookEvents';
+import { digitsOf, selfUrl, twimletView } from '../../src/http/twimletParams';
+import type { OutboundService } from '../../src/services/outbound';
+import { conferencePasswordTwimlet, conferenceTwimlet } from '../../views/twimlets';
 
 /** Twilio's hold-music buckets, by the genre names the hosted twimlet took. */
 const GENRES = new Set(['ambient', 'classical', 'electronica', 'guitars', 'rock', 'soft-rock']);
@@ -40,10 +39,7 @@ export function conferenceTwimletRoutes(config: Config, outbound: OutboundServic
   return {
     '/twiml/conference': {
       events: callEvents,
-      twiml: (req) => {
-        const params = urlParams(req);
-        const call: GatherActionParams = twilioParams(req);
-        const say = sayOptionsFrom(params, config.say);
+      twiml: twimletView(config.say, ({ req, params, call, say }) => {
         const message = param(params, 'Message');
         const moderators = listParam(params, 'Moderators').map(moderatorDigits).filter(Boolean);
         // One room per line: without a Name, the original's md5 of Message and the moderators.
@@ -114,7 +110,7 @@ export function conferenceTwimletRoutes(config: Config, outbound: OutboundServic
           waitUrl,
           say,
         });
-      },
+      }),
     },
   };
 }
