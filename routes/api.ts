@@ -19,7 +19,7 @@ import type { OutboundService } from '../src/services/outbound';
 import type { RecordingSource } from '../src/services/recordings';
 import type { RateLimitStores } from '../src/services/rateLimitStores';
 import { isFinalCallStatus, isFinalMessageStatus } from '../src/store/events';
-import { decodeCursor, type Cursor, type ListFilter } from '../src/store/queries';
+import { decodeCursor, type Cursor, type ListFilter } from '../src/store/paging';
 import type { Store } from '../src/store/store';
 
 export interface ApiOptions {

@@ -28,7 +28,7 @@ import type { Logger } from '../src/logger';
 import { ServiceError } from '../src/services/errors';
 import type { OutboundService } from '../src/services/outbound';
 import type { RecordingSource } from '../src/services/recordings';
-import type { StoredMessage } from '../src/store/queries';
+import type { StoredMessage } from '../src/store/messageQueries';
 import type { Store } from '../src/store/store';
 import {
   callList,

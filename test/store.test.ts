@@ -9,7 +9,7 @@ import { callStatusRank } from '../src/store/events';
 import { DatabaseTooNewError } from '../src/store/migrations';
 import { openStore, type Store } from '../src/store/store';
 import { openDatabase } from '../src/store/database';
-import { decodeCursor } from '../src/store/queries';
+import { decodeCursor } from '../src/store/paging';
 import { BACKENDS, POSTGRES_URL, postgresBackend, reportPostgresSkip, type TestDatabase } from './support/databases';
 
 const CALL = `CA${'1'.repeat(32)}`;

@@ -5,7 +5,7 @@ import { apologyTwiml, forwardTwiml, menuTwiml, voicemailTwiml } from '../views/
 import { only, parseTwiml, verbs } from './support/twiml';
 import { parsePage } from './support/html';
 import { threadPage } from '../views/inbox';
-import type { StoredMessage } from '../src/store/queries';
+import type { StoredMessage } from '../src/store/messageQueries';
 
 const say = { voice: 'alice', language: 'en-GB' };
 

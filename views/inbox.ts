@@ -3,7 +3,9 @@
 // no inline script or style (the CSP forbids them): behaviour lives in /inbox/assets/inbox.js.
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { escapeMarkup } from '../src/markup';
-import type { StoredCall, StoredMessage, StoredVoicemail } from '../src/store/queries';
+import type { StoredCall } from '../src/store/callQueries';
+import type { StoredMessage } from '../src/store/messageQueries';
+import type { StoredVoicemail } from '../src/store/voicemailQueries';
 
 export const escapeHtml = escapeMarkup;
 

@@ -2,7 +2,7 @@
 // crashed sender's claim runs out), marking them sent or scheduling the next attempt, and listing them.
 import type { Db } from './database';
 import type { NotificationsTable } from './schema';
-import { pageOf, type Cursor } from './queries';
+import { pageOf, type Cursor } from './paging';
 
 export interface DueNotification {
   readonly id: number;

@@ -1,0 +1,84 @@
+// Owns reading texts from the store: one by SID or a page of them, each with its status history, as the API
+// documents them.
+import type { Db } from './database';
+import { filtered, newestFirst, pageOf, type ListFilter, type Page } from './paging';
+
+export interface MessageStatusChange {
+  readonly status: string;
+  readonly errorCode: string | null;
+  readonly at: string;
+}
+
+export interface StoredMessage {
+  readonly sid: string;
+  readonly direction: string | null;
+  readonly from: string | null;
+  readonly to: string | null;
+  readonly body: string | null;
+  readonly mediaUrls: string[];
+  readonly status: string;
+  readonly errorCode: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly statuses: MessageStatusChange[];
+}
+
+function parseMedia(text: string): string[] {
+  try {
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+export function messageQueries(db: Db) {
+  async function statusesOf(sids: string[]): Promise<Map<string, MessageStatusChange[]>> {
+    const history = new Map<string, MessageStatusChange[]>(sids.map((sid) => [sid, []]));
+    if (sids.length === 0) return history;
+    const rows = await db
+      .selectFrom('message_statuses')
+      .select(['message_sid', 'status', 'error_code', 'at'])
+      .where('message_sid', 'in', sids)
+      .orderBy('id')
+      .execute();
+    for (const r of rows) history.get(r.message_sid)?.push({ status: r.status, errorCode: r.error_code, at: r.at });
+    return history;
+  }
+
+  function messagesQuery(filter: Omit<ListFilter, 'limit' | 'before'>) {
+    return filtered(db.selectFrom('messages').selectAll(), filter);
+  }
+
+  async function messagesFrom(
+    rows: Awaited<ReturnType<ReturnType<typeof messagesQuery>['execute']>>,
+  ): Promise<StoredMessage[]> {
+    const history = await statusesOf(rows.map((r) => r.sid));
+    return rows.map((r) => ({
+      sid: r.sid,
+      direction: r.direction,
+      from: r.from_number,
+      to: r.to_number,
+      body: r.body,
+      mediaUrls: parseMedia(r.media_urls),
+      status: r.status,
+      errorCode: r.error_code,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+      statuses: history.get(r.sid) ?? [],
+    }));
+  }
+
+  return {
+    async listMessages(filter: ListFilter): Promise<Page<StoredMessage>> {
+      const rows = await newestFirst(messagesQuery(filter), 'created_at', { column: 'sid' }, filter).execute();
+      const page = pageOf(rows, filter.limit, (r) => ({ at: r.created_at, id: r.sid }));
+      return { items: await messagesFrom(page.items), next: page.next };
+    },
+
+    async getMessage(sid: string): Promise<StoredMessage | undefined> {
+      const rows = await messagesQuery({}).where('sid', '=', sid).execute();
+      return (await messagesFrom(rows))[0];
+    },
+  };
+}
