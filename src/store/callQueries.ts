@@ -1,7 +1,7 @@
 // Owns reading calls from the store: one by SID or a page of them, each with its path through the menu, as the
 // API documents them (camelCase, numbers typed).
 import type { Db } from './database';
-import { filtered, newestFirst, pageOf, type ListFilter, type Page } from './paging';
+import { childrenBySid, filtered, newestFirst, pageOf, type ListFilter, type Page } from './paging';
 
 export interface CallStep {
   readonly at: string;
@@ -24,18 +24,19 @@ export interface StoredCall {
 }
 
 export function callQueries(db: Db) {
-  async function pathsOf(sids: string[]): Promise<Map<string, CallStep[]>> {
-    const paths = new Map<string, CallStep[]>(sids.map((sid) => [sid, []]));
-    if (sids.length === 0) return paths;
-    const steps = await db
-      .selectFrom('call_steps')
-      .select(['call_sid', 'at', 'kind', 'detail'])
-      .where('call_sid', 'in', sids)
-      .orderBy('id')
-      .execute();
-    for (const s of steps) paths.get(s.call_sid)?.push({ at: s.at, kind: s.kind, detail: s.detail });
-    return paths;
-  }
+  const pathsOf = (sids: string[]): Promise<Map<string, CallStep[]>> =>
+    childrenBySid(
+      sids,
+      (page) =>
+        db
+          .selectFrom('call_steps')
+          .select(['call_sid', 'at', 'kind', 'detail'])
+          .where('call_sid', 'in', page)
+          .orderBy('id')
+          .execute(),
+      (s) => s.call_sid,
+      (s) => ({ at: s.at, kind: s.kind, detail: s.detail }),
+    );
 
   function callsQuery(filter: Omit<ListFilter, 'limit' | 'before'>) {
     return filtered(db.selectFrom('calls').selectAll(), filter);

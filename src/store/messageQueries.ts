@@ -1,7 +1,7 @@
 // Owns reading texts from the store: one by SID or a page of them, each with its status history, as the API
 // documents them.
 import type { Db } from './database';
-import { filtered, newestFirst, pageOf, type ListFilter, type Page } from './paging';
+import { childrenBySid, filtered, newestFirst, pageOf, type ListFilter, type Page } from './paging';
 
 export interface MessageStatusChange {
   readonly status: string;
@@ -33,18 +33,19 @@ function parseMedia(text: string): string[] {
 }
 
 export function messageQueries(db: Db) {
-  async function statusesOf(sids: string[]): Promise<Map<string, MessageStatusChange[]>> {
-    const history = new Map<string, MessageStatusChange[]>(sids.map((sid) => [sid, []]));
-    if (sids.length === 0) return history;
-    const rows = await db
-      .selectFrom('message_statuses')
-      .select(['message_sid', 'status', 'error_code', 'at'])
-      .where('message_sid', 'in', sids)
-      .orderBy('id')
-      .execute();
-    for (const r of rows) history.get(r.message_sid)?.push({ status: r.status, errorCode: r.error_code, at: r.at });
-    return history;
-  }
+  const statusesOf = (sids: string[]): Promise<Map<string, MessageStatusChange[]>> =>
+    childrenBySid(
+      sids,
+      (page) =>
+        db
+          .selectFrom('message_statuses')
+          .select(['message_sid', 'status', 'error_code', 'at'])
+          .where('message_sid', 'in', page)
+          .orderBy('id')
+          .execute(),
+      (r) => r.message_sid,
+      (r) => ({ status: r.status, errorCode: r.error_code, at: r.at }),
+    );
 
   function messagesQuery(filter: Omit<ListFilter, 'limit' | 'before'>) {
     return filtered(db.selectFrom('messages').selectAll(), filter);

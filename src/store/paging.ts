@@ -1,6 +1,6 @@
 // Owns how the store's lists are paged and filtered: newest first by (time, key), an opaque cursor naming where a
 // page ended, one more row asked for to know whether a next page exists, and the number, status and direction
-// filters calls and texts share.
+// filters calls and texts share; and a page's child rows, one query for the page.
 import { sql, type SelectQueryBuilder } from 'kysely';
 import type { Tables } from './schema';
 
@@ -96,4 +96,20 @@ function filtered<QB extends SelectQueryBuilder<Tables, 'calls' | 'messages', ob
   if (filter.status) q = q.where(sql.ref('status'), '=', filter.status) as QB;
   if (filter.direction) q = q.where(sql.ref('direction'), '=', filter.direction) as QB;
   return q;
+}
+
+/**
+ * The rows of a child table (a call's steps, a text's statuses) for each of a page's SIDs, in the order `load`
+ * returns them; every SID gets a list, empty when it has none. One query for the whole page.
+ */
+export async function childrenBySid<R, C>(
+  sids: readonly string[],
+  load: (sids: string[]) => Promise<R[]>,
+  sidOf: (row: R) => string,
+  childOf: (row: R) => C,
+): Promise<Map<string, C[]>> {
+  const children = new Map<string, C[]>(sids.map((sid) => [sid, []]));
+  if (sids.length === 0) return children;
+  for (const row of await load([...sids])) children.get(sidOf(row))?.push(childOf(row));
+  return children;
 }
