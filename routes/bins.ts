@@ -3,7 +3,7 @@
 //   /bins/:name — the template filled with the request's parameters, XML-escaped; what it renders passes the
 //                 egress policy like any other document
 import type { RequestHandler } from 'express';
-import type { Bin } from '../src/bins';
+import type { Bin } from '../src/twiml/bins';
 import { HttpError } from '../src/http/errors';
 import { callParams, urlParams } from '../src/http/params';
 import { sendTwiml } from '../src/http/twiml';

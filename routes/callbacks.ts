@@ -11,14 +11,14 @@ import {
   noEvents,
   transcriptionCallbackEvents,
   type EventsOf,
-} from '../src/http/webhookEvents';
+} from '../src/twilio/webhookEvents';
 import {
   twilioParams,
   type CallStatusCallbackParams,
   type MessageStatusCallbackParams,
   type RecordingStatusCallbackParams,
   type TranscriptionCallbackParams,
-} from '../src/http/twilioParams';
+} from '../src/twilio/twilioParams';
 
 /** Which Twilio parameters each callback logs, under which key. Texts and phone numbers stay out (PII). */
 const FIELDS = {

@@ -4,10 +4,10 @@
 import type { Config } from '../src/config';
 import type { SenderBudget } from '../src/services/senderBudget';
 import type { WebhookRoutes } from '../src/http/routing';
-import { inboundMessageEvents } from '../src/http/webhookEvents';
-import { twilioParams, type IncomingMessageParams } from '../src/http/twilioParams';
+import { inboundMessageEvents } from '../src/twilio/webhookEvents';
+import { twilioParams, type IncomingMessageParams } from '../src/twilio/twilioParams';
 import { sendTwiml } from '../src/http/twiml';
-import { autoReplyText } from '../src/smsAutoReply';
+import { autoReplyText } from '../src/messaging/autoReply';
 import { messagingTwiml } from '../views/sms';
 
 export function smsRoutes(config: Config, autoReplies: SenderBudget): WebhookRoutes {

@@ -6,13 +6,13 @@
 //                         receive a recording" for silence, nothing to say when the caller hung up
 import type { Config } from '../src/config';
 import { E164 } from '../src/formats';
-import { menuChoice } from '../src/menu';
-import { dialConnected, recordingOutcome } from '../src/http/callOutcomes';
+import { menuChoice } from '../src/voice/menu';
+import { dialConnected, recordingOutcome } from '../src/voice/callOutcomes';
 import { urlBuilder } from '../src/http/publicUrl';
 import type { WebhookRoutes } from '../src/http/routing';
-import { callEvents, dialOutcomeEvents, menuChoiceEvents, menuVoicemailEvents } from '../src/http/webhookEvents';
+import { callEvents, dialOutcomeEvents, menuChoiceEvents, menuVoicemailEvents } from '../src/twilio/webhookEvents';
 import { twimlFor, type StaticTwimlContext } from '../src/http/staticTwiml';
-import { twilioParams, type GatherActionParams, type VoiceCallParams } from '../src/http/twilioParams';
+import { twilioParams, type GatherActionParams, type VoiceCallParams } from '../src/twilio/twilioParams';
 import {
   PHRASES,
   forwardTwiml,

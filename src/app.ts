@@ -4,7 +4,7 @@ import { errorReason } from './errorReason';
 import express, { type Express } from 'express';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { BinError, loadBins, type Bin } from './bins';
+import { BinError, loadBins, type Bin } from './twiml/bins';
 import type { Config } from './config';
 import { createLogger, type Logger } from './logger';
 import { bodyReader } from './http/bodyReader';
@@ -26,7 +26,7 @@ import { openStore, type Store } from './store/store';
 import { fileSpool, memorySpool, type Spool } from './store/spool';
 import { createBackgroundWork, type BackgroundWork } from './services/background';
 import { createSenderBudget } from './services/senderBudget';
-import { AUTO_REPLIES_PER_SENDER, SENDER_WINDOW_MS } from './senderLimits';
+import { AUTO_REPLIES_PER_SENDER, SENDER_WINDOW_MS } from './messaging/senderLimits';
 import { createRateLimitStores, type RateLimitStores } from './services/rateLimitStores';
 import { createHoldMusicSource } from './services/holdMusic';
 import { createEgressGate, egressGate } from './middleware/egressGate';
@@ -37,6 +37,7 @@ import { egressPolicyFromConfig } from './policy/fromConfig';
 import { VettedTwiml } from './policy/vetted';
 import { goodbyeTwimlet, TWIMLET_PHRASES } from '../views/twimlets';
 import { messagingTwiml } from '../views/sms';
+import { apologyTwiml } from '../views/voice';
 import { appVersion } from './version';
 import { apiRouter } from '../routes/api';
 import { inboxRouter } from '../routes/inbox';
@@ -44,7 +45,7 @@ import { createSessions } from './inbox/sessions';
 import { createLiveUpdates } from './inbox/liveUpdates';
 import { randomBytes } from 'node:crypto';
 import { binHandler, renderBin } from '../routes/bins';
-import { callEvents } from './http/webhookEvents';
+import { callEvents } from './twilio/webhookEvents';
 import { callbacksRoutes } from '../routes/callbacks';
 import { healthHandler, readinessHandler } from '../routes/health';
 import { homeHandler } from '../routes/home';
@@ -288,6 +289,11 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   );
 
   app.use(notFound);
-  app.use(errorHandler(config.say));
+  app.use(
+    errorHandler({
+      voice: VettedTwiml.check(policy, apologyTwiml(config.say), origin, 'apology'),
+      messaging: VettedTwiml.check(policy, messagingTwiml(undefined), origin, 'apology'),
+    }),
+  );
   return app;
 }

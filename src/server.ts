@@ -7,7 +7,7 @@
 import http, { type Server } from 'node:http';
 import { backgroundOf, createApp } from './app';
 import type { BackgroundWork } from './services/background';
-import { BinError } from './bins';
+import { BinError } from './twiml/bins';
 import { EgressRefusedError } from './policy/vetted';
 import { createLogger, logsWritten, type Logger } from './logger';
 import { configOrExit } from './processConfig';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { createApp } from '../src/app';
 import { captureLogs } from './support/logs';
-import { BinError, loadBins } from '../src/bins';
+import { BinError, loadBins } from '../src/twiml/bins';
 import { testBinChecks, testConfig, testEnv } from './support/config';
 import { SERVER_ENTRY, childEnv, emptyDir } from './support/process';
 import { signedGet, signedPost } from './support/signing';

@@ -11,7 +11,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { getExpectedTwilioSignature } from 'twilio';
 import { createApp } from '../src/app';
-import { loadBins } from '../src/bins';
+import { loadBins } from '../src/twiml/bins';
 import { egressPolicyFromConfig } from '../src/policy/fromConfig';
 import { EGRESS_ENV, OWN_ORIGIN, breaches } from './support/egressOracle';
 import { PUBLIC_BASE, TEST_AUTH_TOKEN, testBinChecks, testConfig } from './support/config';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { createApp } from '../src/app';
-import { BinError, loadBins } from '../src/bins';
+import { BinError, loadBins } from '../src/twiml/bins';
 import { isEmailAddress } from '../src/formats';
 import { sendTwiml } from '../src/http/twiml';
 import { egressPolicyFromConfig } from '../src/policy/fromConfig';

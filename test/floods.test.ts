@@ -4,7 +4,7 @@
 // composer, through the store and through the app's /sms webhook.
 import { createApp, backgroundOf } from '../src/app';
 import { createComposer } from '../views/notifications';
-import { ANNOUNCED_TEXTS_PER_SENDER, SENDER_WINDOW_MS, windowStart } from '../src/senderLimits';
+import { ANNOUNCED_TEXTS_PER_SENDER, SENDER_WINDOW_MS, windowStart } from '../src/messaging/senderLimits';
 import type { StoreEvent } from '../src/store/events';
 import { openStore } from '../src/store/store';
 import { openDatabase } from '../src/store/database';

@@ -4,7 +4,7 @@ import { testConfig } from './support/config';
 import { signedGet, signedPost } from './support/signing';
 import { only, parseTwiml } from './support/twiml';
 import { LOCAL_REDIS_URL, closedPort, redisUp } from './support/redis';
-import { AUTO_REPLIES_PER_SENDER } from '../src/senderLimits';
+import { AUTO_REPLIES_PER_SENDER } from '../src/messaging/senderLimits';
 
 const SMS = {
   MessageSid: 'SM0123456789abcdef0123456789abcdef',

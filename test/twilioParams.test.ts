@@ -1,9 +1,9 @@
-// Typed webhook parameters (src/http/twilioParams.ts): what the reader keeps, what the types refuse (checked
+// Typed webhook parameters (src/twilio/twilioParams.ts): what the reader keeps, what the types refuse (checked
 // by `npm run typecheck`, which `npm test` runs first: each @ts-expect-error below fails the build if the
 // types ever accept the line), and the simulator held to the names Twilio documents for each kind of request.
 import twilio from 'twilio';
 import { BaseUrlRequestClient } from '../src/services/twilioClient';
-import { dialConnected, recordingOutcome } from '../src/http/callOutcomes';
+import { dialConnected, recordingOutcome } from '../src/voice/callOutcomes';
 import {
   documentedParams,
   isDocumentedParam,
@@ -11,7 +11,7 @@ import {
   type GatherActionParams,
   type IncomingMessageParams,
   type MessageStatusCallbackParams,
-} from '../src/http/twilioParams';
+} from '../src/twilio/twilioParams';
 import { runInboundSms } from '../src/simulator/inboundSms';
 import { TwilioApiServer } from '../src/simulator/restServer';
 import { runCall } from '../src/simulator/voiceCall';

@@ -1,9 +1,9 @@
 // Pure helpers: menu choices, SMS reply choice, list parameters, and the signed curl builder.
 import { validateRequest } from 'twilio';
 import { listParam } from '../src/http/params';
-import { menuChoice } from '../src/menu';
+import { menuChoice } from '../src/voice/menu';
 import { createAllowlist, toE164 } from '../src/policy/phoneNumbers';
-import { autoReplyText, fillPlaceholders } from '../src/smsAutoReply';
+import { autoReplyText, fillPlaceholders } from '../src/messaging/autoReply';
 import { shellQuote, signedCurl } from '../src/cli/signedCurl';
 import { TEST_AUTH_TOKEN } from './support/config';
 import { parseCurl } from './support/curl';

@@ -1,7 +1,7 @@
 // Pure functions from what the operator must hear of (a stored voicemail, its transcript, a text, a digest of a
 // sender's texts) to what the notification says: subject and body of the e-mail, the SMS, with a link to the
 // entry in the inbox and times in the operator's time zone; and which go first (voicemails before texts).
-import { senderKey } from '../src/senderLimits';
+import { senderKey } from '../src/messaging/senderLimits';
 import type { Announcement, Composer, NotificationDraft } from '../src/store/apply';
 import type { Audience } from '../src/store/events';
 

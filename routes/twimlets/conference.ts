@@ -12,7 +12,7 @@ import { badRequest } from '../../src/http/errors';
 import { listParam, param } from '../../src/http/params';
 import { urlBuilder } from '../../src/http/publicUrl';
 import type { WebhookRoutes } from '../../src/http/routing';
-import { callEvents } from '../../src/http/webhookEvents';
+import { callEvents } from '../../src/twilio/webhookEvents';
 import { digitsOf, selfUrl, twimletView } from '../../src/http/twimletParams';
 import type { OutboundService } from '../../src/services/outbound';
 import { conferencePasswordTwimlet, conferenceTwimlet } from '../../views/twimlets';

@@ -6,7 +6,7 @@ import type { Config } from '../../src/config';
 import { badRequest } from '../../src/http/errors';
 import { param, urlParams } from '../../src/http/params';
 import type { WebhookRoutes } from '../../src/http/routing';
-import { callEvents } from '../../src/http/webhookEvents';
+import { callEvents } from '../../src/twilio/webhookEvents';
 import { parseTwiml } from '../../src/twiml/document';
 
 export function echoTwimlet(config: Config): WebhookRoutes {

@@ -5,10 +5,10 @@
 import type { Config } from '../../src/config';
 import { badRequest } from '../../src/http/errors';
 import { failUrlFrom, selfUrl, timeoutFrom, twimletView } from '../../src/http/twimletParams';
-import { dialConnected } from '../../src/http/callOutcomes';
+import { dialConnected } from '../../src/voice/callOutcomes';
 import { listParam, param } from '../../src/http/params';
 import type { WebhookRoutes } from '../../src/http/routing';
-import { callEvents } from '../../src/http/webhookEvents';
+import { callEvents } from '../../src/twilio/webhookEvents';
 
 import { type TwimletDialing } from '../../src/voice/twimletDialing';
 import { TWIMLET_PHRASES, afterDialTwimlet, dialTwimlet, goodbyeTwimlet, type DialTarget } from '../../views/twimlets';

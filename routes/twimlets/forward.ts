@@ -4,10 +4,10 @@
 // of a POST or the query of a GET.
 import type { Config } from '../../src/config';
 import { digitsOf, failUrlFrom, timeoutFrom, twimletView } from '../../src/http/twimletParams';
-import { dialConnected } from '../../src/http/callOutcomes';
+import { dialConnected } from '../../src/voice/callOutcomes';
 import { listParam, param } from '../../src/http/params';
 import type { WebhookRoutes } from '../../src/http/routing';
-import { callEvents } from '../../src/http/webhookEvents';
+import { callEvents } from '../../src/twilio/webhookEvents';
 import { phoneNumberOf, type TwimletDialing } from '../../src/voice/twimletDialing';
 import { TWIMLET_PHRASES, afterDialTwimlet, dialTwimlet, goodbyeTwimlet } from '../../views/twimlets';
 

@@ -5,7 +5,7 @@ import type { Config } from '../../src/config';
 import { badRequest } from '../../src/http/errors';
 import { listParam, param } from '../../src/http/params';
 import type { WebhookRoutes } from '../../src/http/routing';
-import { callEvents } from '../../src/http/webhookEvents';
+import { callEvents } from '../../src/twilio/webhookEvents';
 import { selfUrl, twimletView } from '../../src/http/twimletParams';
 import { BUCKET_NAME, shuffled, type HoldMusicSource } from '../../src/services/holdMusic';
 import { holdMusicTwimlet } from '../../views/twimlets';

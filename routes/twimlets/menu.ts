@@ -7,8 +7,8 @@ import { badRequest } from '../../src/http/errors';
 import { resolveTwimletUrl, selfUrl, twimletView } from '../../src/http/twimletParams';
 import { param } from '../../src/http/params';
 import type { WebhookRoutes } from '../../src/http/routing';
-import { callEvents } from '../../src/http/webhookEvents';
-import { type GatherActionParams } from '../../src/http/twilioParams';
+import { callEvents } from '../../src/twilio/webhookEvents';
+import { type GatherActionParams } from '../../src/twilio/twilioParams';
 import { redirectTwiml } from '../../views/voice';
 import { menuTwimlet } from '../../views/twimlets';
 

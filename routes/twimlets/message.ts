@@ -6,7 +6,7 @@ import type { Config } from '../../src/config';
 import { twimletView } from '../../src/http/twimletParams';
 import { listParam } from '../../src/http/params';
 import type { WebhookRoutes } from '../../src/http/routing';
-import { callEvents } from '../../src/http/webhookEvents';
+import { callEvents } from '../../src/twilio/webhookEvents';
 import { messageTwimlet } from '../../views/twimlets';
 
 export function messageTwimletRoute(config: Config): WebhookRoutes {

@@ -6,10 +6,10 @@
 import type { Config } from '../../src/config';
 import { badRequest } from '../../src/http/errors';
 import { failUrlFrom, timeoutFrom, twimletView } from '../../src/http/twimletParams';
-import { dialConnected } from '../../src/http/callOutcomes';
+import { dialConnected } from '../../src/voice/callOutcomes';
 import { listParam, param, type Params } from '../../src/http/params';
 import type { WebhookRoute, WebhookRoutes } from '../../src/http/routing';
-import { callEvents } from '../../src/http/webhookEvents';
+import { callEvents } from '../../src/twilio/webhookEvents';
 
 import { phoneNumberOf, type TwimletDialing } from '../../src/voice/twimletDialing';
 import { TWIMLET_PHRASES, afterDialTwimlet, dialTwimlet, goodbyeTwimlet } from '../../views/twimlets';

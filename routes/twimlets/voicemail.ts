@@ -6,13 +6,13 @@
 //                                            receive a message"
 //   /twiml/voicemail?Transcription=true    — the transcript arrived; 204
 // The voicemail and its transcript are stored and announced (Email addresses, NOTIFY_EMAIL, NOTIFY_SMS) by
-// the recorder and the outbox (src/http/webhookEvents.ts), never here: Twilio never waits on SMTP.
+// the recorder and the outbox (src/twilio/webhookEvents.ts), never here: Twilio never waits on SMTP.
 import type { Config } from '../../src/config';
-import { isRecordingReport, recordingOutcome } from '../../src/http/callOutcomes';
+import { isRecordingReport, recordingOutcome } from '../../src/voice/callOutcomes';
 import { badRequest } from '../../src/http/errors';
 import { param } from '../../src/http/params';
 import { NO_CONTENT, type WebhookRoutes } from '../../src/http/routing';
-import { voicemailTwimletEvents } from '../../src/http/webhookEvents';
+import { voicemailTwimletEvents } from '../../src/twilio/webhookEvents';
 import { selfUrl, twimletView } from '../../src/http/twimletParams';
 import { isEmailAddress } from '../../src/formats';
 import { hangupTwiml } from '../../views/voice';

@@ -6,7 +6,7 @@ import type { Config } from '../../src/config';
 import { selfUrl, twimletView } from '../../src/http/twimletParams';
 import { param } from '../../src/http/params';
 import type { WebhookRoutes } from '../../src/http/routing';
-import { callEvents } from '../../src/http/webhookEvents';
+import { callEvents } from '../../src/twilio/webhookEvents';
 import { acceptTwimlet, whisperTwimlet } from '../../views/twimlets';
 
 export function whisperTwimletRoute(config: Config): WebhookRoutes {

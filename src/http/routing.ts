@@ -4,7 +4,7 @@
 import type { Express, RequestHandler, Response } from 'express';
 import type { VettedTwiml } from '../policy/vetted';
 import { sendTwiml } from './twiml';
-import type { EventsOf } from './webhookEvents';
+import type { EventsOf } from '../twilio/webhookEvents';
 import type { WebhookInput } from './webhookInput';
 
 /** A view's answer when there is nothing to say: 204, no document (Twilio's transcription callback). */

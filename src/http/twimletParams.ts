@@ -7,7 +7,7 @@ import { DIAL_TIMEOUT, LANGUAGE_TAG, SAY_VOICE } from '../formats';
 import { badRequest } from './errors';
 import { param, urlParams, type Params } from './params';
 import type { TwimlAnswer, TwimlView } from './routing';
-import { twilioParams, type TwilioParams } from './twilioParams';
+import { twilioParams, type TwilioParams } from '../twilio/twilioParams';
 import { urlBuilder } from './publicUrl';
 
 /** Anything that can be a voice name Twilio knows or will know: passed on, and Twilio decides. */

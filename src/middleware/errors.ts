@@ -4,13 +4,11 @@
 // logged), and JSON for everything else.
 // Never HTML, never a stack trace.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { twilioParams } from '../http/twilioParams';
+import { twilioParams } from '../twilio/twilioParams';
 import { sendTwiml } from '../http/twiml';
 import { twimlKindOf } from '../http/twimlKind';
 import { ServiceError, ValidationError } from '../services/errors';
-import type { SayOptions } from '../../views/say';
-import { apologyTwiml } from '../../views/voice';
-import { messagingTwiml } from '../../views/sms';
+import type { VettedTwiml } from '../policy/vetted';
 import { TWILIO_TRUSTED } from './twilioSignature';
 
 export const notFound: RequestHandler = (req, res) => {
@@ -29,7 +27,13 @@ function clientErrorStatus(err: ErrorLike): number | undefined {
   return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
 }
 
-export function errorHandler(say: SayOptions): ErrorRequestHandler {
+/** What Twilio gets when its request failed: an apology and <Hangup/> for a call, no reply for a text. */
+export interface Apologies {
+  readonly voice: VettedTwiml;
+  readonly messaging: VettedTwiml;
+}
+
+export function errorHandler(apologies: Apologies): ErrorRequestHandler {
   return (err: ErrorLike, req, res, next) => {
     if (res.headersSent) return next(err);
     // Service errors were logged where they happened; their JSON is safe to show.
@@ -48,12 +52,12 @@ export function errorHandler(say: SayOptions): ErrorRequestHandler {
       // The operator's URL is wrong: Twilio would only hear a 4xx as "application error". The reason goes
       // to the log (parameter names, never values), the caller hears an apology.
       req.log.warn({ status: clientStatus, reason: message }, 'twimlet parameter refused: answered with an apology');
-      return sendTwiml(res, kind === 'voice' ? apologyTwiml(say) : messagingTwiml(undefined));
+      return sendTwiml(res, kind === 'voice' ? apologies.voice : apologies.messaging);
     }
     const { CallSid: callSid, MessageSid: messageSid } = twilioParams(req);
     req.log.error({ err, callSid, messageSid }, 'request failed');
     if (fromTwilio) {
-      return sendTwiml(res, kind === 'voice' ? apologyTwiml(say) : messagingTwiml(undefined));
+      return sendTwiml(res, kind === 'voice' ? apologies.voice : apologies.messaging);
     }
     res.status(500).json({ error: 'internal error' });
   };

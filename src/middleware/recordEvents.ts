@@ -3,8 +3,8 @@
 // previews of a route never come here: they ask the route's view, src/http/twimlPreview.ts.)
 import type { RequestHandler } from 'express';
 import { urlParams } from '../http/params';
-import { twilioParams } from '../http/twilioParams';
-import type { EventContext, EventsOf } from '../http/webhookEvents';
+import { twilioParams } from '../twilio/twilioParams';
+import type { EventContext, EventsOf } from '../twilio/webhookEvents';
 import type { Recorder } from '../services/recorder';
 import { storableToken } from '../store/storable';
 

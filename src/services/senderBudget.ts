@@ -1,8 +1,8 @@
-// Owns counting how much of a per-window budget one sender has used (the auto-replies of src/senderLimits.ts):
+// Owns counting how much of a per-window budget one sender has used (the auto-replies of src/messaging/senderLimits.ts):
 // in the rate-limit store, so instances sharing Redis share the count, keyed by the sender's hashed number and
 // the window. A store that fails (Redis gone) does not lift the bound: this process counts instead.
 import { MemoryStore, type Options as LimiterOptions, type Store as LimiterStore } from 'express-rate-limit';
-import { senderKey, windowStart } from '../senderLimits';
+import { senderKey, windowStart } from '../messaging/senderLimits';
 
 export interface SenderBudget {
   /** Takes one unit of the sender's budget for the window holding `now`: false once it is spent. */

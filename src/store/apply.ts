@@ -17,7 +17,7 @@ import {
   type VoicemailEvent,
 } from './events';
 import type { Tables } from './schema';
-import { ANNOUNCED_TEXTS_PER_SENDER, SENDER_WINDOW_MS, windowStart } from '../senderLimits';
+import { ANNOUNCED_TEXTS_PER_SENDER, SENDER_WINDOW_MS, windowStart } from '../messaging/senderLimits';
 
 type Tx = Transaction<Tables>;
 

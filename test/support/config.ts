@@ -1,6 +1,6 @@
 // Test configs: a valid production-like config (signatures on, a test token, a public base URL) with overrides.
 import { randomBytes } from 'node:crypto';
-import type { BinChecks } from '../../src/bins';
+import type { BinChecks } from '../../src/twiml/bins';
 import { loadConfig, type Config } from '../../src/config';
 import { egressPolicyFromConfig } from '../../src/policy/fromConfig';
 

@@ -8,11 +8,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
-import type { Params } from './http/params';
-import { toE164 } from './policy/phoneNumbers';
-import type { EgressPolicy } from './policy/egress';
-import { parseTwiml, readTwiml, type DocumentKind } from './twiml/document';
-import { escapeMarkup, xmlText } from './markup';
+import type { Params } from '../http/params';
+import { toE164 } from '../policy/phoneNumbers';
+import type { EgressPolicy } from '../policy/egress';
+import { parseTwiml, readTwiml, type DocumentKind } from './document';
+import { escapeMarkup, xmlText } from '../markup';
 
 export interface Bin {
   readonly name: string;

@@ -14,8 +14,8 @@
 //   <Record> action and transcribeCallback  https://www.twilio.com/docs/voice/twiml/record
 //   incoming message                     https://www.twilio.com/docs/messaging/guides/webhook-request
 //   outbound message status              https://www.twilio.com/docs/messaging/guides/track-outbound-message-status
-import type { WebhookInput } from './webhookInput';
-import { callDataOf } from './params';
+import type { WebhookInput } from '../http/webhookInput';
+import { callDataOf } from '../http/params';
 
 /** Where the parties' numbers are, "if available", on calls and messages alike. */
 const PLACES = ['FromCity', 'FromState', 'FromZip', 'FromCountry', 'ToCity', 'ToState', 'ToZip', 'ToCountry'] as const;

@@ -6,7 +6,7 @@
 //   - <Record>: Twilio now requests the action even for a silent recording (older Twilio skipped it), and a
 //     recording detected as silent may end "absent" (warning 16102). A message is a recording URL with a
 //     duration of at least one second; "hangup" in Digits says the caller hung up while recording.
-import type { DialActionParams, RecordingReportParams } from './twilioParams';
+import type { DialActionParams, RecordingReportParams } from '../twilio/twilioParams';
 
 const CONNECTED_STATUS = new Set(['completed', 'answered']);
 

@@ -3,10 +3,10 @@
 // change). Each route declares which of these it reports, next to its answer (src/http/routing.ts). Pure: no I/O,
 // so every mapping is tested on its own.
 import { CALL_SID, isEmailAddress, MESSAGE_SID, RECORDING_SID } from '../formats';
-import { menuChoice } from '../menu';
+import { menuChoice } from '../voice/menu';
 import type { Audience, StoreEvent } from '../store/events';
-import { isRecordingReport, recordingOutcome } from './callOutcomes';
-import { param, type Params } from './params';
+import { isRecordingReport, recordingOutcome } from '../voice/callOutcomes';
+import { param, type Params } from '../http/params';
 import type {
   CallStatusCallbackParams,
   GatherActionParams,
