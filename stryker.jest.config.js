@@ -21,6 +21,7 @@ module.exports = {
     '**/test/sms.routes.test.ts',
     '**/test/voice.routes.test.ts',
     '**/test/routing.test.ts',
+    '**/test/oneAtATime.test.ts',
     '**/test/inbox.test.ts',
     '**/test/inbox.sessions.test.ts',
     '**/test/store.units.test.ts',
