@@ -28,7 +28,6 @@ import type { Logger } from '../src/logger';
 import { ServiceError } from '../src/services/errors';
 import type { OutboundService } from '../src/services/outbound';
 import type { RecordingSource } from '../src/services/recordings';
-import type { StoredMessage } from '../src/store/messageQueries';
 import type { Store } from '../src/store/store';
 import {
   callList,
@@ -70,8 +69,9 @@ const CSP = [
   "base-uri 'none'",
 ].join('; ');
 
-/** How many recent texts the thread list is built from. */
-const THREAD_WINDOW = 500;
+/** Threads the list shows (the most recent), and texts one thread shows (its newest). */
+const THREADS_LISTED = 200;
+const THREAD_TEXTS = 500;
 
 const sessionOf = (res: Response): Session => res.locals.session as Session;
 
@@ -203,27 +203,17 @@ export function inboxRouter(options: InboxOptions): Router {
     res.status(found ? 204 : 404).end();
   });
 
-  const threads = async (): Promise<Map<string, StoredMessage[]>> => {
-    const { items } = await store.queries.listMessages({ limit: THREAD_WINDOW });
-    const byNumber = new Map<string, StoredMessage[]>();
-    for (const m of items) {
-      const other = (m.direction === 'inbound' ? m.from : m.to) ?? 'unknown';
-      byNumber.set(other, [...(byNumber.get(other) ?? []), m]);
-    }
-    return byNumber;
-  };
-
   router.get('/messages', async (_req, res) => {
-    const list: Thread[] = [...(await threads())].map(([number, messages]) => ({
+    const list: Thread[] = (await store.queries.listThreads(THREADS_LISTED)).map(({ number, last }) => ({
       number,
-      last: messages[0] as StoredMessage,
-      unanswered: messages[0]?.direction === 'inbound',
+      last,
+      unanswered: last.direction === 'inbound',
     }));
     await render(res, 'messages', 'Messages · Inbox', threadList(list, options.ourNumber));
   });
 
   const thread = async (res: Response, number: string, problem?: string, status = 200) => {
-    const messages = (await threads()).get(number) ?? [];
+    const messages = await store.queries.threadWith(number, THREAD_TEXTS);
     const csrfToken = sessions.csrfToken(sessionOf(res));
     await render(res, 'messages', 'Messages · Inbox', threadPage(number, messages, csrfToken, problem), status);
   };

@@ -348,6 +348,32 @@ describe('when the pages are read', () => {
     );
   });
 
+  it('then a quiet old thread stays listed however many texts a busy one has had since', async () => {
+    const text = (n: number, from: string) =>
+      ({
+        type: 'message',
+        at: new Date(Date.UTC(2026, 10, 24, 12, 0, 0) + n * 1000).toISOString(),
+        messageSid: `SM${String(n).padStart(32, '0')}`,
+        direction: 'inbound',
+        from,
+        to: '+15550006666',
+        body: `text ${n}`,
+        mediaUrls: [],
+        status: 'received',
+      }) as const;
+    await store.apply([text(0, '+15552220000')], () => []);
+    const busy = [...Array(520).keys()].map((i) => text(1 + i, '+15551110000'));
+    for (let i = 0; i < busy.length; i += 52) await store.apply(busy.slice(i, i + 52), () => []);
+    const threads = parsePage((await get('/inbox/messages')).text);
+    // Built from the newest 500 texts, the list lost the quiet thread.
+    expect([...threads.querySelectorAll('#threads a')].map((a) => a.getAttribute('href'))).toEqual([
+      '/inbox/messages/%2B15551110000',
+      '/inbox/messages/%2B15552220000',
+    ]);
+    const quiet = parsePage((await get('/inbox/messages/%2B15552220000')).text);
+    expect(texts(quiet, '#thread .bubble p')).toEqual(['text 0']);
+  });
+
   it('then texts group into threads by the other party, and a reply goes out through the allow-list or says why not', async () => {
     await store.apply(
       [

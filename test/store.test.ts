@@ -319,6 +319,40 @@ describe.each(BACKENDS)('when the store runs on $name', (backend) => {
     });
   });
 
+  describe('then the inbox threads', () => {
+    it('group every text by its other party in the database, so a quiet old thread is not pushed out by a busy one', async () => {
+      const text = (
+        n: number,
+        second: number,
+        over: Partial<Extract<StoreEvent, { type: 'message' }>>,
+      ): StoreEvent => ({
+        type: 'message',
+        at: new Date(Date.UTC(2026, 10, 24, 12, 0, second)).toISOString(),
+        messageSid: `SM${String(n).padStart(32, '0')}`,
+        direction: 'inbound',
+        from: '+15551110000',
+        to: '+15550006666',
+        body: `text ${n}`,
+        mediaUrls: [],
+        status: 'received',
+        ...over,
+      });
+      // A quiet thread first: one text in, our reply out.
+      await store.apply([text(1, 0, { from: '+15552220000' })], compose);
+      await store.apply([text(2, 1, { direction: 'outbound-api', from: '+15550006666', to: '+15552220000' })], compose);
+      // Then a busy one: more texts than the old window of 500 held.
+      const busy = [...Array(520).keys()].map((i) => text(100 + i, 2 + (i % 50), {}));
+      for (let i = 0; i < busy.length; i += 40) await store.apply(busy.slice(i, i + 40), compose);
+
+      const threads = await store.queries.listThreads(200);
+      expect(threads.map((t) => t.number)).toEqual(['+15551110000', '+15552220000']);
+      expect(threads[1]?.last).toMatchObject({ sid: `SM${'2'.padStart(32, '0')}`, direction: 'outbound-api' });
+      const quiet = await store.queries.threadWith('+15552220000', 500);
+      expect(quiet.map((m) => m.body)).toEqual(['text 2', 'text 1']);
+      expect(await store.queries.threadWith('+15551110000', 500)).toHaveLength(500);
+    });
+  });
+
   describe('then the outbox', () => {
     it('hands each due notification to one claimer, takes it back when its lease runs out, and retries on schedule', async () => {
       await store.apply([voicemail()], compose);

@@ -1,5 +1,6 @@
 // Owns reading texts from the store: one by SID or a page of them, each with its status history, as the API
-// documents them.
+// documents them; and the inbox's threads (by the other party's number), grouped by the database.
+import { sql } from 'kysely';
 import type { Db } from './database';
 import { childrenBySid, filtered, newestFirst, pageOf, type ListFilter, type Page } from './paging';
 
@@ -31,6 +32,9 @@ function parseMedia(text: string): string[] {
     return [];
   }
 }
+
+/** A text's other party: who sent an inbound one, who received ours; 'unknown' when the number is missing. */
+const PARTY = sql<string>`coalesce(case when direction = 'inbound' then from_number else to_number end, 'unknown')`;
 
 export function messageQueries(db: Db) {
   const statusesOf = (sids: string[]): Promise<Map<string, MessageStatusChange[]>> =>
@@ -80,6 +84,43 @@ export function messageQueries(db: Db) {
     async getMessage(sid: string): Promise<StoredMessage | undefined> {
       const rows = await messagesQuery({}).where('sid', '=', sid).execute();
       return (await messagesFrom(rows))[0];
+    },
+
+    /**
+     * The inbox's threads, one per other party (the sender of an inbound text, the recipient of ours), each as its
+     * newest text, the threads newest first: grouped by the database over every text, however old.
+     */
+    async listThreads(limit: number): Promise<Array<{ readonly number: string; readonly last: StoredMessage }>> {
+      const ranked = db
+        .selectFrom('messages')
+        .selectAll()
+        .select([
+          PARTY.as('party'),
+          sql<number>`row_number() over (partition by ${PARTY} order by created_at desc, sid desc)`.as('place'),
+        ]);
+      const rows = await db
+        .selectFrom(ranked.as('ranked'))
+        .selectAll()
+        .where('place', '=', 1)
+        .orderBy('created_at', 'desc')
+        .orderBy('sid', 'desc')
+        .limit(limit)
+        .execute();
+      const last = await messagesFrom(rows);
+      return rows.map((r, i) => ({ number: r.party, last: last[i] as StoredMessage }));
+    },
+
+    /** One thread: the newest `limit` texts with `number` as the other party, newest first. */
+    async threadWith(number: string, limit: number): Promise<StoredMessage[]> {
+      const rows = await db
+        .selectFrom('messages')
+        .selectAll()
+        .where(PARTY, '=', number)
+        .orderBy('created_at', 'desc')
+        .orderBy('sid', 'desc')
+        .limit(limit)
+        .execute();
+      return messagesFrom(rows);
     },
   };
 }
