@@ -14,7 +14,7 @@ import { urlBuilder } from '../../src/http/publicUrl';
 import type { WebhookRoutes } from '../../src/http/routing';
 import { callEvents } from '../../src/twilio/webhookEvents';
 import { digitsOf, selfUrl, twimletView } from '../../src/http/twimletParams';
-import type { OutboundService } from '../../src/services/outbound';
+import type { MessagingService } from '../../src/services/outbound';
 import { conferencePasswordTwimlet, conferenceTwimlet } from '../../views/twimlets';
 
 /** Twilio's hold-music buckets, by the genre names the hosted twimlet took. */
@@ -34,7 +34,7 @@ const isOn = (value: string | undefined) => {
   return !!v && v !== '0' && v !== 'false';
 };
 
-export function conferenceTwimletRoutes(config: Config, outbound: OutboundService): WebhookRoutes {
+export function conferenceTwimletRoutes(config: Config, outbound: MessagingService): WebhookRoutes {
   const base = config.publicBaseUrl;
   return {
     '/twiml/conference': {

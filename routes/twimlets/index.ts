@@ -7,7 +7,7 @@
 import type { Config } from '../../src/config';
 import type { WebhookRoutes } from '../../src/http/routing';
 import type { HoldMusicSource } from '../../src/services/holdMusic';
-import type { OutboundService } from '../../src/services/outbound';
+import type { MessagingService } from '../../src/services/outbound';
 import { createTwimletDialing } from '../../src/voice/twimletDialing';
 import { conferenceTwimletRoutes } from './conference';
 import { echoTwimlet } from './echo';
@@ -23,7 +23,7 @@ import { whisperTwimletRoute } from './whisper';
 export interface TwimletDeps {
   readonly holdMusic: HoldMusicSource;
   /** The conference's texts to its moderators. */
-  readonly outbound: OutboundService;
+  readonly outbound: MessagingService;
 }
 
 export function twimletRoutes(config: Config, deps: TwimletDeps): WebhookRoutes {

@@ -1,11 +1,8 @@
-// Owns composing the services from the validated config: the Twilio client is built here, once per process.
+// Owns reading the Twilio-facing services' settings from the validated config: the one REST client and the source of
+// recording audio, both on the same API origin and credentials.
 import type { Config } from '../config';
-import type { Logger } from '../logger';
-import { createOutbound, type CallPathCheck, type OutboundService } from './outbound';
-import { createAllowlist } from '../policy/phoneNumbers';
 import { createTwilioClient, type TwilioClient } from './twilioClient';
 import { createRecordingSource, type RecordingSource } from './recordings';
-import type { StoreEvent } from '../store/events';
 
 /** The one Twilio REST client; undefined without credentials. */
 export function twilioClientFromConfig(config: Config): TwilioClient | undefined {
@@ -19,25 +16,6 @@ export function twilioClientFromConfig(config: Config): TwilioClient | undefined
         maxRetries: config.twilioApi.maxRetries,
       })
     : undefined;
-}
-
-export function outboundFromConfig(
-  config: Config,
-  logger: Logger,
-  checkCallPath?: CallPathCheck,
-  record?: (events: StoreEvent[]) => Promise<void>,
-): OutboundService {
-  return createOutbound({
-    client: twilioClientFromConfig(config),
-    from: config.twilio.phoneNumber,
-    publicBaseUrl: config.publicBaseUrl,
-    allowlist: createAllowlist(config.outbound.allowlist),
-    checkCallPath,
-    record,
-    defaultCountry: config.outbound.defaultCountry,
-    timeoutMs: config.twilioApi.timeoutMs,
-    logger,
-  });
 }
 
 /** Recording audio through the same API origin and credentials as the Twilio client. */

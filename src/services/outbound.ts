@@ -146,7 +146,25 @@ function translateFailure(err: unknown, timeoutMs: string): ServiceError {
   return new TwilioUnreachableError(502, 'Unexpected failure talking to Twilio');
 }
 
+/** The messaging half of the outbound service: texts, and reading one back. */
+export type MessagingService = Pick<OutboundService, 'sendSms' | 'getMessage'>;
+/** The calling half: placing a call (its path checked first) and reading one back. */
+export type CallingService = Pick<OutboundService, 'placeCall' | 'getCall'>;
+
 export function createOutbound(deps: OutboundDeps): OutboundService {
+  const parts = outboundParts(deps);
+  return { ...parts.messaging, ...parts.callingWith(deps.checkCallPath) };
+}
+
+/**
+ * The outbound service in its two halves over one client: texts need nothing of the routes, while a call's path
+ * is checked by asking a route's view, and some views (the conference's) send texts. So the composition builds the
+ * messaging half, then the routes, then the calling half with the path check (no forward reference).
+ */
+export function outboundParts(deps: Omit<OutboundDeps, 'checkCallPath'>): {
+  readonly messaging: MessagingService;
+  callingWith(checkCallPath: CallPathCheck | undefined): CallingService;
+} {
   const { logger } = deps;
   const timeoutLabel = deps.timeoutMs ? `${deps.timeoutMs} ms` : 'the timeout';
 
@@ -181,9 +199,13 @@ export function createOutbound(deps: OutboundDeps): OutboundService {
   }
 
   /** The route a call would run must be ours, answer voice TwiML, and pass the egress policy. */
-  async function assertPathAllowed(path: string, call: { from: string; to: string }): Promise<void> {
-    if (!deps.checkCallPath) throw new OutboundUnavailableError('Calls with a path are not available here');
-    const verdict = await deps.checkCallPath(path, call);
+  async function assertPathAllowed(
+    check: CallPathCheck | undefined,
+    path: string,
+    call: { from: string; to: string },
+  ): Promise<void> {
+    if (!check) throw new OutboundUnavailableError('Calls with a path are not available here');
+    const verdict = await check(path, call);
     if (verdict.ok) return;
     logger.warn({ problem: verdict.problem, reason: verdict.reason }, 'outbound call path refused');
     if (verdict.problem === 'refused') {
@@ -218,68 +240,7 @@ export function createOutbound(deps: OutboundDeps): OutboundService {
     }
   }
 
-  return {
-    async placeCall(input) {
-      const problems = new Problems();
-      const to = destination(input.to, problems);
-      const hasMessage = typeof input.message === 'string' && input.message.trim() !== '';
-      const hasPath = typeof input.path === 'string' && input.path !== '';
-      if (hasMessage === hasPath) problems.add('message', 'give exactly one of message or path');
-      if (hasMessage && (input.message as string).length > MAX_MESSAGE_CHARS) {
-        problems.add('message', `must be at most ${MAX_MESSAGE_CHARS} characters`);
-      }
-      if (hasPath && (!SAFE_PATH.test(input.path as string) || (input.path as string).length > 1000)) {
-        problems.add('path', 'must be a path on this server starting with /, such as /voice');
-      }
-      let from = deps.from;
-      if (input.from !== undefined) {
-        from = toE164(input.from, deps.defaultCountry);
-        if (!from) problems.add('from', 'must be an E.164 number such as +14155551212');
-      }
-      problems.throwIfAny();
-      assertAllowed(to as string, 'call');
-      const { client, baseUrl } = ready(true);
-      if (!from) throw new OutboundUnavailableError('No caller ID: set TWILIO_PHONE_NUMBER or pass from');
-
-      if (hasPath) await assertPathAllowed(input.path as string, { from, to: to as string });
-
-      const url = hasMessage
-        ? `${baseUrl}/twiml/message?${new URLSearchParams({ 'Message[0]': (input.message as string).trim() })}`
-        : baseUrl + (input.path as string);
-      const call = await talkToTwilio('calls.create', () =>
-        client.calls.create({
-          to: to as string,
-          from: from as string,
-          url,
-          method: 'POST',
-          statusCallback: `${baseUrl}/callbacks/call-status`,
-          statusCallbackMethod: 'POST',
-          statusCallbackEvent: CALL_EVENTS,
-          ...(input.record
-            ? {
-                record: true,
-                recordingStatusCallback: `${baseUrl}/callbacks/recording`,
-                recordingStatusCallbackMethod: 'POST',
-              }
-            : {}),
-        }),
-      );
-      const sid = createdSid(call.sid, CALL_SID, 'call');
-      logger.info({ callSid: sid, status: call.status }, 'outbound call placed');
-      await deps.record?.([
-        {
-          type: 'call-status',
-          at: new Date().toISOString(),
-          callSid: sid,
-          status: call.status || 'queued',
-          direction: 'outbound-api',
-          from,
-          to: to as string,
-        },
-      ]);
-      return { sid, status: call.status };
-    },
-
+  const messaging: MessagingService = {
     async sendSms(input) {
       const problems = new Problems();
       const to = destination(input.to, problems);
@@ -323,23 +284,6 @@ export function createOutbound(deps: OutboundDeps): OutboundService {
       return { sid, status: message.status };
     },
 
-    async getCall(sid) {
-      if (!CALL_SID.test(sid))
-        throw new ValidationError([{ field: 'sid', message: 'must be a Call SID: CA + 32 hex characters' }]);
-      const { client } = ready(false);
-      const call = await talkToTwilio('calls.fetch', () => client.calls(sid).fetch());
-      return {
-        sid: call.sid,
-        status: call.status,
-        direction: call.direction,
-        from: call.from,
-        to: call.to,
-        duration: call.duration ?? null,
-        startTime: isoOrNull(call.startTime),
-        endTime: isoOrNull(call.endTime),
-      };
-    },
-
     async getMessage(sid) {
       if (!MESSAGE_SID.test(sid)) {
         throw new ValidationError([{ field: 'sid', message: 'must be a Message SID: SM or MM + 32 hex characters' }]);
@@ -359,5 +303,87 @@ export function createOutbound(deps: OutboundDeps): OutboundService {
         dateSent: isoOrNull(message.dateSent),
       };
     },
+  };
+  return {
+    messaging,
+    callingWith: (checkCallPath) => ({
+      async placeCall(input) {
+        const problems = new Problems();
+        const to = destination(input.to, problems);
+        const hasMessage = typeof input.message === 'string' && input.message.trim() !== '';
+        const hasPath = typeof input.path === 'string' && input.path !== '';
+        if (hasMessage === hasPath) problems.add('message', 'give exactly one of message or path');
+        if (hasMessage && (input.message as string).length > MAX_MESSAGE_CHARS) {
+          problems.add('message', `must be at most ${MAX_MESSAGE_CHARS} characters`);
+        }
+        if (hasPath && (!SAFE_PATH.test(input.path as string) || (input.path as string).length > 1000)) {
+          problems.add('path', 'must be a path on this server starting with /, such as /voice');
+        }
+        let from = deps.from;
+        if (input.from !== undefined) {
+          from = toE164(input.from, deps.defaultCountry);
+          if (!from) problems.add('from', 'must be an E.164 number such as +14155551212');
+        }
+        problems.throwIfAny();
+        assertAllowed(to as string, 'call');
+        const { client, baseUrl } = ready(true);
+        if (!from) throw new OutboundUnavailableError('No caller ID: set TWILIO_PHONE_NUMBER or pass from');
+
+        if (hasPath) await assertPathAllowed(checkCallPath, input.path as string, { from, to: to as string });
+
+        const url = hasMessage
+          ? `${baseUrl}/twiml/message?${new URLSearchParams({ 'Message[0]': (input.message as string).trim() })}`
+          : baseUrl + (input.path as string);
+        const call = await talkToTwilio('calls.create', () =>
+          client.calls.create({
+            to: to as string,
+            from: from as string,
+            url,
+            method: 'POST',
+            statusCallback: `${baseUrl}/callbacks/call-status`,
+            statusCallbackMethod: 'POST',
+            statusCallbackEvent: CALL_EVENTS,
+            ...(input.record
+              ? {
+                  record: true,
+                  recordingStatusCallback: `${baseUrl}/callbacks/recording`,
+                  recordingStatusCallbackMethod: 'POST',
+                }
+              : {}),
+          }),
+        );
+        const sid = createdSid(call.sid, CALL_SID, 'call');
+        logger.info({ callSid: sid, status: call.status }, 'outbound call placed');
+        await deps.record?.([
+          {
+            type: 'call-status',
+            at: new Date().toISOString(),
+            callSid: sid,
+            status: call.status || 'queued',
+            direction: 'outbound-api',
+            from,
+            to: to as string,
+          },
+        ]);
+        return { sid, status: call.status };
+      },
+
+      async getCall(sid) {
+        if (!CALL_SID.test(sid))
+          throw new ValidationError([{ field: 'sid', message: 'must be a Call SID: CA + 32 hex characters' }]);
+        const { client } = ready(false);
+        const call = await talkToTwilio('calls.fetch', () => client.calls(sid).fetch());
+        return {
+          sid: call.sid,
+          status: call.status,
+          direction: call.direction,
+          from: call.from,
+          to: call.to,
+          duration: call.duration ?? null,
+          startTime: isoOrNull(call.startTime),
+          endTime: isoOrNull(call.endTime),
+        };
+      },
+    }),
   };
 }

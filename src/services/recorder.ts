@@ -28,6 +28,8 @@ export interface Recorder {
   /** Replays spooled batches into the store (at start, and on a timer). */
   replay(): Promise<void>;
   state(): RecorderState;
+  /** Calls `listener` after every write or replay that stored events (new notifications may be due). */
+  whenWritten(listener: () => void): void;
 }
 
 export interface RecorderSettings {
@@ -37,8 +39,6 @@ export interface RecorderSettings {
   readonly logger: Logger;
   /** How long a webhook may wait for its write before the batch is spooled instead. */
   readonly budgetMs: number;
-  /** Called after events were written (new notifications may be due). */
-  readonly onWritten?: () => void;
 }
 
 class BudgetExceeded extends Error {}
@@ -51,6 +51,10 @@ function reasonOf(err: unknown): string {
 export function createRecorder(settings: RecorderSettings): Recorder {
   const { store, spool, compose, logger } = settings;
   let lastFailed = false;
+  const listeners: Array<() => void> = [];
+  const written = () => {
+    for (const listener of listeners) listener();
+  };
   const write = (events: readonly StoreEvent[]) => store.apply(events, compose);
 
   return {
@@ -61,7 +65,7 @@ export function createRecorder(settings: RecorderSettings): Recorder {
       try {
         await within(work, settings.budgetMs, () => new BudgetExceeded(`no answer within ${settings.budgetMs} ms`));
         lastFailed = false;
-        settings.onWritten?.();
+        written();
       } catch (err) {
         // The write may still finish later: replaying it then is harmless (every write is idempotent).
         work.catch(() => undefined);
@@ -90,7 +94,7 @@ export function createRecorder(settings: RecorderSettings): Recorder {
       if (spool.pending() === 0) return;
       const result = await spool.replay((events) => write(events));
       if (result.replayed > 0) {
-        settings.onWritten?.();
+        written();
         logger.info({ replayed: result.replayed, left: result.left }, 'spooled events replayed into the store');
       }
       if (result.unreadable > 0)
@@ -98,6 +102,10 @@ export function createRecorder(settings: RecorderSettings): Recorder {
       for (const dead of result.dead)
         logger.error(dead, 'store refused spooled events for good: kept in the dead-letter file, not retried');
       lastFailed = result.left > 0;
+    },
+
+    whenWritten(listener) {
+      listeners.push(listener);
     },
 
     state() {
