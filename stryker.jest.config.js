@@ -24,6 +24,7 @@ module.exports = {
     '**/test/oneAtATime.test.ts',
     '**/test/inbox.test.ts',
     '**/test/inbox.sessions.test.ts',
+    '**/test/inbox.signIn.test.ts',
     '**/test/store.units.test.ts',
     '**/test/store.poison.test.ts',
   ],
