@@ -26,6 +26,7 @@ module.exports = {
     '**/test/inbox.sessions.test.ts',
     '**/test/inbox.signIn.test.ts',
     '**/test/store.units.test.ts',
+    '**/test/spool.test.ts',
     '**/test/store.poison.test.ts',
   ],
 };
