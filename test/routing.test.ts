@@ -4,7 +4,7 @@
 // must not run after a failure.
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import request from 'supertest';
-import { chain } from '../src/http/routing';
+import { NO_CONTENT, chain, mountWebhooks, viewsOf, type TwimlAnswer, type TwimlView } from '../src/http/routing';
 
 function appWith(...handlers: RequestHandler[]) {
   const ran: string[] = [];
@@ -66,5 +66,51 @@ describe('when a middleware in a chain fails', () => {
     }, later);
     const res = await request(app).get('/').timeout(2000);
     expect([res.status, ran]).toEqual([200, ['route']]);
+  });
+});
+
+describe('when route tables are mounted', () => {
+  const mounted = (routes: Parameters<typeof mountWebhooks>[3]) => {
+    const app = express();
+    const onError: ErrorRequestHandler = (err: Error, _req, res, _next) =>
+      void res.status(500).json({ error: err.message });
+    mountWebhooks(app, [], () => (_req, _res, next) => next(), routes);
+    app.use(onError);
+    return app;
+  };
+  const events = () => [];
+
+  it('then only the entries with a view are views, by their path', () => {
+    const view: TwimlView = () => NO_CONTENT;
+    const views = viewsOf({
+      '/a': { twiml: view, events },
+      '/b': { handler: (_req, res) => void res.end(), events },
+    });
+    expect([...views]).toEqual([['/a', view]]);
+  });
+
+  it('then a view with nothing to say answers 204, on GET and POST, whether it answers at once or later', async () => {
+    const app = mounted({
+      '/now': { twiml: () => NO_CONTENT, events },
+      '/later': { twiml: async (): Promise<TwimlAnswer> => NO_CONTENT, events },
+    });
+    for (const path of ['/now', '/later']) {
+      expect((await request(app).get(path)).status).toBe(204);
+      expect((await request(app).post(path)).status).toBe(204);
+    }
+  });
+
+  it('then a view that fails, at once or later, reaches the error handler with its error', async () => {
+    const app = mounted({
+      '/throws': {
+        twiml: () => {
+          throw new Error('at once');
+        },
+        events,
+      },
+      '/rejects': { twiml: async () => Promise.reject(new Error('later')), events },
+    });
+    expect((await request(app).get('/throws')).body).toEqual({ error: 'at once' });
+    expect((await request(app).get('/rejects').timeout(2000)).body).toEqual({ error: 'later' });
   });
 });
