@@ -17,7 +17,11 @@ const withCookie = (cookie: string | undefined) =>
 const valueOf = (setCookie: string) => setCookie.split(';')[0]?.slice(`${SESSION_COOKIE}=`.length) ?? '';
 
 describe('when inbox sessions are issued and read', () => {
-  const sessions = createSessions(SECRET, true, (user) => HASHES.get(user));
+  // Made in each test, not while the suite is collected, so each test is the one that uses it.
+  let sessions: ReturnType<typeof createSessions>;
+  beforeEach(() => {
+    sessions = createSessions(SECRET, true, (user) => HASHES.get(user));
+  });
 
   it('then the cookie it issues opens the session for its user until it expires, and not a millisecond after', () => {
     const { cookie, session } = sessions.issue('alice', NOW);
