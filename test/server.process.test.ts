@@ -75,7 +75,7 @@ describe('when the built server runs as a process', () => {
     expect(await server.exited).toBe(0);
   });
 
-  it('then SIGTERM during a keep-alive burst on 50 connections resets none: every request sent is answered, later ones are refused at connect', async () => {
+  it('then SIGTERM during a keep-alive burst on 50 connections resets no connection in use: every request sent on one is answered, later ones are refused at connect', async () => {
     const server = await startServer(testEnv({ TWILIO_VALIDATE_SIGNATURE: 'false' }));
     const agent = new http.Agent({ keepAlive: true, maxSockets: 50 });
     const outcomes = new Map<string, number>();
@@ -98,7 +98,13 @@ describe('when the built server runs as a process', () => {
             res.on('end', () => (count(String(res.statusCode)), resolve()));
           },
         );
-        req.on('error', (err: NodeJS.ErrnoException) => (count(err.code ?? err.message), resolve()));
+        // A reset on a connection this client had already used is the bug; one on a connection just opened
+        // is the kernel's (it had completed the handshake when the listening socket closed, before Node accepted it).
+        req.on('error', (err: NodeJS.ErrnoException) => {
+          const code = err.code ?? err.message;
+          count(code === 'ECONNRESET' && !req.reusedSocket ? 'ECONNRESET on a new connection' : code);
+          resolve();
+        });
         req.end(body);
       });
     const worker = async () => {
@@ -114,7 +120,10 @@ describe('when the built server runs as a process', () => {
     agent.destroy();
     expect(code).toBe(0);
     // Before: exactly one ECONNRESET per connection (its next request, already sent, met the close).
-    expect([...outcomes.keys()].sort()).toEqual(['200', 'ECONNREFUSED']);
+    expect([...outcomes.keys()].filter((k) => k !== 'ECONNRESET on a new connection').sort()).toEqual([
+      '200',
+      'ECONNREFUSED',
+    ]);
   });
 
   it('then development with no credentials starts and warns loudly that checks are off', async () => {
