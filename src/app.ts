@@ -79,7 +79,7 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
       policy,
       publicBaseUrl: config.publicBaseUrl,
       refusedVoice: documents.refusedVoice,
-      refusedMessaging: documents.refusedMessaging,
+      refusedMessaging: documents.noReply,
     }),
   );
   const body = bodyReader(config.bodyLimitBytes);
@@ -140,6 +140,6 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   );
 
   app.use(notFound);
-  app.use(errorHandler({ voice: documents.apologyVoice, messaging: documents.apologyMessaging }));
+  app.use(errorHandler({ voice: documents.apologyVoice, messaging: documents.noReply }));
   return app;
 }

@@ -65,9 +65,9 @@ export interface Services {
   /** Documents that depend only on config, vetted by the egress policy at start. */
   readonly documents: {
     readonly refusedVoice: VettedTwiml;
-    readonly refusedMessaging: VettedTwiml;
     readonly apologyVoice: VettedTwiml;
-    readonly apologyMessaging: VettedTwiml;
+    /** A text's answer when none is sent: after a refusal and after a failure alike. */
+    readonly noReply: VettedTwiml;
   };
   readonly bins: ReadonlyMap<string, Bin>;
   readonly rateLimitStores: RateLimitStores;
@@ -150,9 +150,8 @@ export function createServices(config: Config, deps: ServiceDeps = {}): Services
   const vetted = (doc: string, where: string) => VettedTwiml.check(policy, doc, origin, where);
   const documents = {
     refusedVoice: vetted(goodbyeTwimlet(TWIMLET_PHRASES.refused, config.say), 'refusal'),
-    refusedMessaging: vetted(messagingTwiml(undefined), 'refusal'),
     apologyVoice: vetted(apologyTwiml(config.say), 'apology'),
-    apologyMessaging: vetted(messagingTwiml(undefined), 'apology'),
+    noReply: vetted(messagingTwiml(undefined), 'no reply'),
   };
   const bins =
     deps.bins ??
