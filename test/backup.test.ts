@@ -58,10 +58,16 @@ describe('when the operator backs up the store while calls come in', () => {
       copyFileSync(target, file);
       const restored = await startServer(env);
       try {
-        const res = await fetch(`${restored.url}/api/calls?limit=200`, {
-          headers: { Authorization: `Bearer ${API_TOKEN}` },
-        });
-        const listed = ((await res.json()) as { items: Array<{ sid: string }> }).items.map((c) => c.sid);
+        // Every page of it: the load during the backup can add more calls than one page holds.
+        const listed: string[] = [];
+        for (let cursor: string | null = ''; cursor !== null;) {
+          const res = await fetch(`${restored.url}/api/calls?limit=200${cursor ? `&before=${cursor}` : ''}`, {
+            headers: { Authorization: `Bearer ${API_TOKEN}` },
+          });
+          const page = (await res.json()) as { items: Array<{ sid: string }>; next: string | null };
+          listed.push(...page.items.map((c) => c.sid));
+          cursor = page.next;
+        }
         expect(new Set(listed)).toEqual(sids);
       } finally {
         restored.child.kill('SIGTERM');
